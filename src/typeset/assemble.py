@@ -1,0 +1,55 @@
+"""Assembly: HTML fragment + metadata → a whole HTML page, through Jinja templates.
+
+Templates are data (`templates/`, or a house style's own `styles/<name>.html`); this
+module only decides what they are given.
+"""
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__
+
+
+def _lines(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if str(v).strip()]
+    return [line for line in str(value).split('\n') if line.strip()]
+
+
+def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: str,
+             template_dirs: list[Path], template: str = 'page.html') -> str:
+    """The page as HTML. `title_html` is the first <h1> of the body, used when the
+    front matter gives no title."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+                             autoescape=True, keep_trailing_newline=True)
+    if meta.get('title'):
+        title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
+    elif title_html:
+        title_lines = [Markup(title_html)]
+    else:
+        title_lines = []
+    title_text = ''.join(re.sub(r'<[^>]+>', '', str(t)) for t in title_lines)
+    title_text = html_lib.unescape(title_text)
+    keywords = meta.get('keywords')
+    if isinstance(keywords, (list, tuple)):
+        keywords = ', '.join(map(str, keywords))
+    return env.get_template(template).render(
+        lang=meta.get('lang', 'zh-CN'),
+        title_lines=title_lines,
+        title_text=title_text,
+        subtitle_lines=_lines(meta.get('subtitle')),
+        author=meta.get('author'),
+        date=str(meta['date']) if meta.get('date') else None,
+        keywords=keywords,
+        version=__version__,
+        style_name=style_name,
+        body=Markup(body_html),
+        meta=meta,
+    )
