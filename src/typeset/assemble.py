@@ -15,6 +15,9 @@ from markupsafe import Markup
 from . import __version__
 
 
+TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
+
+
 def _lines(value) -> list[str]:
     if value is None:
         return []
@@ -32,7 +35,9 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
     elif title_html:
-        title_lines = [Markup(title_html)]
+        # A space between two Chinese characters in a manuscript's title is where the
+        # author breaks it (中共中央 国务院关于…): set each part on a line of its own.
+        title_lines = [Markup(part) for part in TITLE_BREAK.split(title_html)]
     else:
         title_lines = []
     title_text = ''.join(re.sub(r'<[^>]+>', '', str(t)) for t in title_lines)

@@ -23,6 +23,7 @@ STYLES_DIR = PROJECT_DIR / 'styles'
 TEMPLATES_DIR = PROJECT_DIR / 'templates'
 FONTS_DIR = PROJECT_DIR / 'fonts'
 DEFAULT_STYLE = 'gongwen'
+NOTDEF_WARNING = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: "(.)"')
 
 
 @dataclass
@@ -171,5 +172,15 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
         warnings.insert(0, 'libharfbuzz-subset0 is missing: fonts are subset with fontTools, '
                            'about 50 times slower (run ./setup.sh, or apt-get install libharfbuzz-subset0)')
     findings = prepared.findings + sandbox.refused
+    # The net under the coverage check: anything the template or the style added
+    # (generated content, list markers) that no font has, as WeasyPrint saw it.
+    for warning in list(warnings):
+        m = NOTDEF_WARNING.search(warning)
+        if m:
+            warnings.remove(warning)
+            ch = m.group(1)
+            findings.append(Finding('glyph-missing', 'error',
+                                    f'{ch} U+{ord(ch):04X} {unicodedata.name(ch, "")} (added by the style or template) '
+                                    'is in no configured font', path=str(source_path), extra={'char': ch}))
     return BuildResult(output, result.pages, time.perf_counter() - start, findings,
                        warnings, prepared.source.notes)
