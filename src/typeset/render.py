@@ -105,9 +105,11 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         warnings.filterwarnings('ignore', message='No fonts configured')
         import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-    from . import cjk
-    if hasattr(cjk, 'install'):  # TODO(cjk): drop once the layout layer lands
+    try:  # TODO(cjk): import unconditionally once the layout layer lands
+        from . import cjk
         cjk.install()
+    except (ImportError, AttributeError):
+        pass
 
     start = time.perf_counter()
     fetcher = sandbox.fetcher()
