@@ -10,9 +10,12 @@ import re
 from pathlib import Path
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
+from .errors import InputError
 
 
 TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
@@ -30,8 +33,10 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
              template_dirs: list[Path], template: str = 'page.html') -> str:
     """The page as HTML. `title_html` is the first <h1> of the body, used when the
     front matter gives no title."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
-                             autoescape=True, keep_trailing_newline=True)
+    # Sandboxed: a house style's template may sit beside a manuscript from anyone, and a
+    # plain Environment lets `{{ cycler.__init__.__globals__.os }}` run any command.
+    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+                               autoescape=True, keep_trailing_newline=True)
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
     elif title_html:
@@ -45,16 +50,22 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     keywords = meta.get('keywords')
     if isinstance(keywords, (list, tuple)):
         keywords = ', '.join(map(str, keywords))
-    return env.get_template(template).render(
-        lang=meta.get('lang', 'zh-CN'),
-        title_lines=title_lines,
-        title_text=title_text,
-        subtitle_lines=_lines(meta.get('subtitle')),
-        author=meta.get('author'),
-        date=str(meta['date']) if meta.get('date') else None,
-        keywords=keywords,
-        version=__version__,
-        style_name=style_name,
-        body=Markup(body_html),
-        meta=meta,
-    )
+    try:
+        return env.get_template(template).render(
+            lang=meta.get('lang', 'zh-CN'),
+            title_lines=title_lines,
+            title_text=title_text,
+            subtitle_lines=_lines(meta.get('subtitle')),
+            author=meta.get('author'),
+            date=str(meta['date']) if meta.get('date') else None,
+            keywords=keywords,
+            version=__version__,
+            style_name=style_name,
+            body=Markup(body_html),
+            meta=meta,
+        )
+    except jinja2.TemplateSyntaxError as e:
+        raise InputError(f'template error: {e.message}', e.filename, e.lineno) from None
+    except SecurityError as e:
+        raise InputError(f'the template tried something unsafe and was stopped: {e}',
+                         template_dirs[0] / template) from None
