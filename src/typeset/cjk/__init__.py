@@ -1,0 +1,168 @@
+"""CJK line layout for WeasyPrint: the only place where typeset changes it.
+
+``install()`` patches WeasyPrint 70.x (refusing any other version) so that
+Chinese text is broken by the clreq strict rules, set on a character grid with
+full-width (全角式) or 开明式 punctuation, and justified between characters.
+Settings are CSS custom properties (see ``settings.py``):
+
+    --cjk-punctuation: full | kaiming
+    --cjk-autospace:   none | quarter
+    --cjk-grid:        strict | none
+    --cjk-cell:        <length> | <length> / <number>   (advance of a wide char)
+
+Every patch below names the WeasyPrint function it replaces or wraps and why.
+"""
+import re
+
+import weasyprint
+
+from . import chars, justify, linebreak
+from .settings import Settings, settings_for
+
+SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
+
+__all__ = ['install', 'installed', 'UnsupportedWeasyPrint', 'Settings', 'settings_for']
+
+
+class UnsupportedWeasyPrint(RuntimeError):
+    """The installed WeasyPrint is outside the range the patches were tested on."""
+
+
+_installed = False
+
+
+def _version_tuple(version):
+    return tuple(int(part) for part in re.findall(r'\d+', version)[:3])
+
+
+def check_version(version=None):
+    version = version or weasyprint.__version__
+    parsed = _version_tuple(version)
+    low, high = SUPPORTED
+    if not (low <= parsed < high):
+        raise UnsupportedWeasyPrint(
+            f'typeset.cjk patches WeasyPrint internals and is tested with '
+            f'WeasyPrint >=70,<71; found {version}. Install a 70.x release.')
+
+
+def installed():
+    return _installed
+
+
+def install():
+    """Patch WeasyPrint (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    check_version()
+
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline, preferred
+    from weasyprint.text import line_break
+
+    original_split = line_break.split_first_line
+
+    # Replaces split_first_line (weasyprint/text/line_break.py) where
+    # layout/inline.py and layout/preferred.py imported it: Pango's break and
+    # Pango's glyph widths cannot express the grid, punctuation widths, clreq
+    # strict prohibitions or push/pull; text without CJK and no CJK settings
+    # still goes to the original.
+    def split_first_line(text, style, context, max_width, justification_spacing,
+                         is_line_start=True, minimum=False):
+        return linebreak.split_first_line(
+            original_split, text, style, context, max_width, justification_spacing,
+            is_line_start=is_line_start, minimum=minimum)
+
+    inline.split_first_line = split_first_line
+    preferred.split_first_line = split_first_line
+
+    # Wraps can_break_text (weasyprint/text/line_break.py) as used by
+    # layout/inline.py and layout/preferred.py to decide whether a line may
+    # break *between two inline boxes* (last letter + first letter): Pango's
+    # UAX #14 allows e.g. a break before "——" or after "/", clreq strict does not.
+    original_can_break = line_break.can_break_text
+
+    def can_break_text(text, lang):
+        if len(text) == 2 and not chars.break_allowed(text[0], text[1]):
+            return False
+        return original_can_break(text, lang)
+
+    inline.can_break_text = can_break_text
+    preferred.can_break_text = can_break_text
+
+    # Replaces justify_line (weasyprint/layout/inline.py), which only widens
+    # spaces, with inter-character justification over the whole line.
+    inline.justify_line = justify.justify_line
+
+    # Wraps split_text_box (weasyprint/layout/inline.py) to tell the splitter
+    # which text box it is splitting: only the paragraph's last text box may
+    # leave a 孤字, so only there does the splitter look for one.
+    original_split_text_box = inline.split_text_box
+
+    def split_text_box(context, box, available_width, skip, is_line_start=True):
+        linebreak.state.box = box
+        try:
+            return original_split_text_box(
+                context, box, available_width, skip, is_line_start=is_line_start)
+        finally:
+            linebreak.state.box = None
+
+    inline.split_text_box = split_text_box
+
+    # Wraps get_next_linebox (weasyprint/layout/inline.py) to mark, once per
+    # paragraph, the text box that ends it (see split_text_box above).
+    original_get_next_linebox = inline.get_next_linebox
+
+    def get_next_linebox(context, linebox, *args, **kwargs):
+        if not getattr(linebox, '_cjk_marked', False):
+            linebox._cjk_marked = True
+            leaf = _last_text_leaf(linebox)
+            if leaf is not None:
+                leaf._cjk_last = True
+        return original_get_next_linebox(context, linebox, *args, **kwargs)
+
+    inline.get_next_linebox = get_next_linebox
+
+    # Wraps TextBox.process_whitespace (weasyprint/formatting_structure/boxes.py):
+    # WeasyPrint turns every collapsible line feed into a space, but a line
+    # break in the source between two Chinese characters is not a space
+    # (CSS Text 3, segment break transformation rules).
+    original_process_whitespace = boxes.TextBox.process_whitespace
+
+    def process_whitespace(self, following_collapsible_space=False):
+        if self.text and '\n' in self.text and self.style['white_space'] in ('normal', 'nowrap'):
+            self.text = _SEGMENT_BREAK.sub('', self.text)
+        return original_process_whitespace(self, following_collapsible_space)
+
+    boxes.TextBox.process_whitespace = process_whitespace
+
+    _installed = True
+
+
+_WIDE_CLASS = (
+    '\u2e80-\u303e\u3040-\u30ff\u3100-\u312f\u3190-\u31ef\u3200-\u4dbf'
+    '\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uff60\uffe0-\uffe6'
+    '\U00020000-\U0003fffd')
+_SEGMENT_BREAK = re.compile(
+    f'(?<=[{_WIDE_CLASS}])[ \\t]*(?:\\r\\n|\\n|\\r)[ \\t]*(?=[{_WIDE_CLASS}])')
+
+
+def _last_text_leaf(box):
+    from weasyprint.formatting_structure import boxes
+    children = getattr(box, 'children', None)
+    if not children:
+        return None
+    for child in reversed(children):
+        if not child.is_in_normal_flow():
+            continue
+        if isinstance(child, boxes.TextBox):
+            if child.text.strip():
+                return child
+            continue
+        if isinstance(child, boxes.InlineBox):
+            leaf = _last_text_leaf(child)
+            if leaf is not None:
+                return leaf
+            continue
+        return None
+    return None

@@ -1,0 +1,100 @@
+"""Inter-character justification of a whole line, across inline boxes.
+
+Replaces ``weasyprint.layout.inline.justify_line``, which only widens spaces
+(through ``add_word_spacing`` and ``Layout.set_text(justify=True)``): Chinese
+has no spaces, so its lines were never flush.  Here the slack goes into the
+gaps *between* glyphs: every gap that touches a wide (CJK) character, and every
+space; Latin letters keep their spacing; nothing is added after the line's last
+glyph, so it ends on the edge.  The gaps are counted over the whole line, so a
+bold run-in sentence followed by plain text is justified as one line.
+"""
+from weasyprint.formatting_structure import boxes
+
+from . import chars as C
+from .linebreak import CJKLayout, Plan, plan_widths, settings_for, shape
+
+
+def _leaves(box, out):
+    for child in box.children:
+        if not child.is_in_normal_flow():
+            continue
+        if isinstance(child, boxes.TextBox):
+            out.append(child)
+        elif isinstance(child, boxes.InlineBox):
+            _leaves(child, out)
+        else:
+            out.append(child)
+    return out
+
+
+def _ensure_plan(context, box):
+    """A text box laid out by WeasyPrint's own splitter gets a plan now."""
+    layout = box.pango_layout
+    if isinstance(layout, CJKLayout) and layout.plan is not None:
+        return layout.plan
+    shaped = shape(box.text, box.style, context)
+    adv, xoff, kind, _, _ = plan_widths(shaped, box.style, settings_for(box.style))
+    layout = shaped.layout
+    layout.plan = Plan(box.text, adv, xoff, kind)
+    layout.max_width = getattr(box.pango_layout, 'max_width', None)
+    layout.deactivate()
+    box.pango_layout = layout
+    return layout.plan
+
+
+def justify_line(context, line, extra_width):
+    leaves = _leaves(line, [])
+    # (plan, index, char) in line order; atomic boxes are an opaque wide char.
+    sequence = []
+    for leaf in leaves:
+        if isinstance(leaf, boxes.TextBox):
+            if not leaf.text:
+                continue
+            plan = _ensure_plan(context, leaf)
+            # remove_last_whitespace shortens box.text but not the layout.
+            for index, char in enumerate(leaf.text[:len(plan.text)]):
+                sequence.append((plan, index, char))
+        else:
+            sequence.append((None, None, '\u2e80'))
+    weights = []
+    for (plan, _, a), (_, _, b) in zip(sequence, sequence[1:]):
+        if plan is None:
+            weights.append(0)  # nowhere to put space after an atomic box
+        elif a == ' ':
+            weights.append(1)
+        elif a == b and a in C.TWINS:
+            weights.append(0)  # —— and …… stay one unbroken mark
+        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
+            weights.append(1)
+        else:
+            weights.append(0)
+    total = sum(weights)
+    if not total:
+        return
+    share = extra_width / total
+    for (plan, index, _), weight in zip(sequence, weights):
+        if weight and plan is not None:
+            plan.extra[index] += share * weight
+    _shift(line, 0.0, {id(leaf) for leaf in leaves})
+
+
+def _shift(box, x_advance, _leaf_ids):
+    """Move boxes right by the justification added before them; widen them."""
+    if isinstance(box, boxes.TextBox):
+        box.position_x += x_advance
+        layout = box.pango_layout
+        if isinstance(layout, CJKLayout) and layout.plan is not None:
+            added = sum(layout.plan.extra)
+            box.width += added
+            x_advance += added
+        return x_advance
+    if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        box.position_x += x_advance
+        before = x_advance
+        for child in box.children:
+            if child.is_in_normal_flow():
+                x_advance = _shift(child, x_advance, _leaf_ids)
+        box.width += x_advance - before
+        return x_advance
+    box.translate(x_advance, 0)
+    return x_advance

@@ -1,0 +1,495 @@
+"""Our own first-line splitter for text that holds CJK characters.
+
+WeasyPrint lets Pango choose the break (``split_first_line`` in
+``weasyprint/text/line_break.py``) from Pango's natural glyph widths.  We need
+widths that Pango cannot produce (a grid cell narrower than the glyph, marks set
+half width, adjacent marks compressed, autospace) and breaks that Pango does
+not forbid (clreq strict), and the choice between pushing a character down and
+pulling a mark in.  So the text is shaped once without a width, every character
+gets its planned advance, and the break is chosen here; the glyph widths of
+the Pango layout are rewritten to the plan when it is drawn (``CJKLayout``).
+"""
+import threading
+
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
+from weasyprint.text.line_break import Layout, _font_style_cache_key, first_line_metrics
+
+from . import chars as C
+from .settings import settings_for
+
+EPS = 1e-6          # px; WeasyPrint itself adds a relative 1e-9 to max_x
+TO_UNITS = 1024
+
+# The text box being split, set by the ``split_text_box`` wrapper so that the
+# splitter knows whether the text ends its paragraph (孤字 avoidance).
+state = threading.local()
+
+stats = {'split': 0, 'fallback': 0}
+
+
+class Plan:
+    """Planned horizontal metrics of one line of text, per character (px).
+
+    ``adv``: advance without justification; ``xoff``: glyph shift inside it
+    (a trimmed left blank); ``extra``: justification after the character;
+    ``kind``: 'W' wide (CJK), 'S' space, 'L' anything else.
+    """
+    __slots__ = ('adv', 'xoff', 'extra', 'kind', 'text')
+
+    def __init__(self, text, adv, xoff, kind):
+        self.text = text
+        self.adv = adv
+        self.xoff = xoff
+        self.kind = kind
+        self.extra = [0.0] * len(text)
+
+
+class CJKLayout(Layout):
+    """A WeasyPrint ``Layout`` whose glyph advances follow a ``Plan``.
+
+    Replaces nothing in WeasyPrint by itself: instances are returned by our
+    splitter and stored as ``TextBox.pango_layout``; ``draw_text`` calls
+    ``reactivate`` just before reading the glyphs, which is where the plan is
+    written into them.
+    """
+    plan = None
+
+    def set_text(self, text, justify=False):
+        # No Pango letter/word spacing attributes: every advance is in the plan.
+        self.text = text
+        text_p, bytestring = unicode_to_char_p(text)
+        # draw_first_line sets single-paragraph mode, which would relayout and
+        # lose our glyph widths if it changed the setting: set it first.
+        pango.pango_layout_set_single_paragraph_mode(self.layout, True)
+        pango.pango_layout_set_text(self.layout, text_p, -1)
+        if b'\t' in bytestring:
+            self.set_tabs()
+
+    def reactivate(self, style):
+        super().reactivate(style)
+        if self.plan is not None:
+            apply_plan(self, self.plan)
+
+
+def _byte_to_char(text):
+    table = []
+    for index, char in enumerate(text):
+        table.extend([index] * len(char.encode()))
+    table.append(len(text))
+    return table
+
+
+def _runs(layout):
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    run = line.runs
+    while run != ffi.NULL:
+        yield run.data
+        run = run.next
+
+
+def apply_plan(layout, plan):
+    """Rewrite the glyph widths of the layout's first line to the plan.
+
+    ``draw_first_line`` (weasyprint/draw/text.py) turns the difference between
+    a glyph's width in the font and its Pango width into a TJ adjustment
+    truncated to a whole 1/1000 em, which would make a 28-character line lose
+    up to 0.4 pt.  So the widths are chosen here so that each truncated
+    adjustment is exact, with the rounding error carried to the next glyph:
+    every glyph lands within 0.0005 em of its planned position.
+    """
+    text = layout.text
+    b2c = _byte_to_char(text)
+    adv, xoff, extra = plan.adv, plan.xoff, plan.extra
+    target = 0.0    # planned pen position after the current glyph, px
+    realized = 0.0  # pen position the PDF will show, px
+    for glyph_item in _runs(layout):
+        offset = glyph_item.item.offset
+        font = glyph_item.item.analysis.font
+        font_hash, font_size = _font_key(font)
+        glyphs = glyph_item.glyphs
+        infos = glyphs.glyphs
+        clusters = glyphs.log_clusters
+        count = glyphs.num_glyphs
+        g = 0
+        while g < count:
+            first = b2c[offset + clusters[g]]
+            end = g + 1
+            while end < count and clusters[end] == clusters[g]:
+                end += 1
+            nxt = b2c[offset + clusters[end]] if end < count else b2c[
+                offset + glyph_item.item.length]
+            shift = round(xoff[first] * TO_UNITS)
+            cluster_end = target + sum(adv[first:nxt]) + sum(extra[first:nxt])
+            for k in range(g, end):
+                info = infos[k]
+                if shift:
+                    info.geometry.x_offset += shift
+                if k < end - 1:
+                    target += info.geometry.width * FROM_UNITS
+                else:
+                    target = cluster_end
+                glyph = info.glyph
+                if glyph == pango.PANGO_GLYPH_EMPTY or glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
+                    info.geometry.width = round((target - realized) * TO_UNITS)
+                    realized += info.geometry.width * FROM_UNITS
+                    continue
+                logical = _logical_width(font, font_hash, glyph, font_size)
+                # The same arithmetic as draw_first_line, in 1/1000 em.
+                glyph_offset = info.geometry.x_offset / font_size
+                wanted = (target - realized) * 1000 / font_size
+                kerning = round(glyph_offset + logical - wanted)
+                realized += (glyph_offset + logical - kerning) * font_size / 1000
+                # Aim at the middle of the truncation interval of int().
+                aimed = kerning + (0.5 if kerning > 0 else -0.5 if kerning < 0 else 0)
+                info.geometry.width = round(
+                    (logical + glyph_offset - aimed) * font_size / 1000 * TO_UNITS)
+            g = end
+
+
+_font_keys = {}
+_logical_cache = {}
+
+
+def _font_key(font):
+    """Description hash and size of a Pango font, as get_pango_font_key computes."""
+    from weasyprint.text.fonts import get_pango_font_key
+    address = int(ffi.cast('uintptr_t', font))
+    cached = _font_keys.get(address)
+    if cached is None or cached[0] != font:
+        key, _, font_size = get_pango_font_key(font)
+        cached = _font_keys[address] = (font, key, font_size)
+    return cached[1], cached[2]
+
+
+def _logical_width(font, font_hash, glyph, font_size):
+    """The glyph width WeasyPrint writes in the PDF, in 1/1000 em."""
+    key = (font_hash, glyph)
+    if key not in _logical_cache:
+        pango.pango_font_get_glyph_extents(font, glyph, _ink_rect, _logical_rect)
+        _logical_cache[key] = round(_logical_rect.width * 1000 * FROM_UNITS / font_size)
+    return _logical_cache[key]
+
+
+# Ink side of compressible marks, per font and character: 'close' (blank on
+# the right), 'open' (blank on the left), 'middle' (blank both sides), 'full'.
+_ink_cache = {}
+_ink_rect = ffi.new('PangoRectangle *')
+_logical_rect = ffi.new('PangoRectangle *')
+
+
+def _ink_class(font, glyph, fontkey, char):
+    key = (fontkey, char)
+    if key in _ink_cache:
+        return _ink_cache[key]
+    pango.pango_font_get_glyph_extents(font, glyph, _ink_rect, _logical_rect)
+    width = _logical_rect.width or 1
+    left = _ink_rect.x / width
+    right = (_ink_rect.x + _ink_rect.width) / width
+    if right <= 0.56:
+        result = 'close'
+    elif left >= 0.44:
+        result = 'open'
+    elif left >= 0.18 and right <= 0.82:
+        result = 'middle'
+    else:
+        result = 'full'
+    _ink_cache[key] = result
+    return result
+
+
+class Shaped:
+    """Natural metrics of a text: per-character advance, ink class, breaks."""
+    __slots__ = ('text', 'nat', 'ink', 'breaks', 'layout')
+
+
+def shape(text, style, context):
+    layout = CJKLayout(style)
+    layout.set_text(text)
+    n = len(text)
+    nat = [0.0] * n
+    ink = [None] * n
+    b2c = _byte_to_char(text)
+    fontkey = _font_style_cache_key(style)
+    for glyph_item in _runs(layout):
+        offset = glyph_item.item.offset
+        font = glyph_item.item.analysis.font
+        glyphs = glyph_item.glyphs
+        infos = glyphs.glyphs
+        clusters = glyphs.log_clusters
+        for g in range(glyphs.num_glyphs):
+            ci = b2c[offset + clusters[g]]
+            nat[ci] += infos[g].geometry.width * FROM_UNITS
+            if text[ci] in C.COMPRESSIBLE and ink[ci] is None:
+                ink[ci] = _ink_class(font, infos[g].glyph, fontkey, text[ci])
+    attrs = pango.pango_layout_get_log_attrs_readonly(layout.layout, ffi.new('gint *'))
+    shaped = Shaped()
+    shaped.text = text
+    shaped.nat = nat
+    shaped.ink = ink
+    shaped.breaks = [bool(attrs[i].is_line_break) for i in range(n + 1)]
+    shaped.layout = layout
+    return shaped
+
+
+def plan_widths(shaped, style, settings):
+    """Advances and shifts of every character before any line-end decision."""
+    text = shaped.text
+    n = len(text)
+    font_size = style['font_size']
+    letter_spacing = style['letter_spacing']
+    letter_spacing = 0 if letter_spacing == 'normal' else letter_spacing
+    word_spacing = style['word_spacing'] or 0
+    adv = [0.0] * n
+    xoff = [0.0] * n
+    kind = ['L'] * n
+    trim_l = [0.0] * n
+    trim_r = [0.0] * n
+    cell = settings.cell
+    for i, char in enumerate(text):
+        a = shaped.nat[i]
+        if char == ' ':
+            kind[i] = 'S'
+            a += word_spacing
+        elif C.is_wide(char) or (a >= 0.9 * font_size and ord(char) >= 0x2000):
+            kind[i] = 'W'
+            if cell is not None and a > 0:
+                # The cell replaces the advance *and* letter-spacing.
+                a = cell * a / font_size if abs(a - font_size) > 0.01 * font_size else cell
+                adv[i] = a
+                continue
+        if a > 0:
+            a += letter_spacing
+        adv[i] = a
+    if settings.punctuation == 'kaiming':
+        for i, char in enumerate(text):
+            if char in C.COMPRESSIBLE and char not in C.KAIMING_FULL and kind[i] == 'W':
+                _trim(shaped.ink[i], adv[i] / 2, i, trim_l, trim_r)
+    if not settings.strict_grid:
+        # Adjacent marks: at most half a cell of blank between their inks.
+        for i in range(n - 1):
+            a, b = text[i], text[i + 1]
+            if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
+                right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
+                left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
+                excess = right + left - adv[i] / 2
+                if excess > EPS:
+                    take = min(excess, max(right, 0))
+                    trim_r[i] += take
+                    trim_l[i + 1] += excess - take
+    if settings.autospace:
+        quarter = font_size / 4
+        for i in range(n - 1):
+            a, b = text[i], text[i + 1]
+            if (C.is_han(a) and C.is_latin_alnum(b)) or (C.is_latin_alnum(a) and C.is_han(b)):
+                adv[i] += quarter
+    for i in range(n):
+        if trim_l[i] or trim_r[i]:
+            adv[i] -= trim_l[i] + trim_r[i]
+            xoff[i] = -trim_l[i]
+    return adv, xoff, kind, trim_l, trim_r
+
+
+def _blank_right(ink, adv):
+    return {'close': adv / 2, 'middle': adv / 4}.get(ink, 0.0)
+
+
+def _blank_left(ink, adv):
+    return {'open': adv / 2, 'middle': adv / 4}.get(ink, 0.0)
+
+
+def _trim(ink, amount, i, trim_l, trim_r):
+    if ink == 'close':
+        trim_r[i] += amount
+    elif ink == 'open':
+        trim_l[i] += amount
+    elif ink == 'middle':
+        trim_l[i] += amount / 2
+        trim_r[i] += amount / 2
+
+
+def _capacity(ink, adv_full, trim_l, trim_r):
+    """Blank still left on a mark (what a pull may take)."""
+    if ink == 'close':
+        return max(0.0, adv_full / 2 - trim_r)
+    if ink == 'open':
+        return max(0.0, adv_full / 2 - trim_l)
+    if ink == 'middle':
+        return max(0.0, adv_full / 2 - trim_l - trim_r)
+    return 0.0
+
+
+_metrics_cache = {}
+
+
+def _line_metrics(style):
+    """Height and baseline of a line of this font, as WeasyPrint's strut sees it.
+
+    Every text box of a style gets the same values, whatever glyphs it holds:
+    a fallback glyph with a taller ascent must not move the baseline off the
+    grid.
+    """
+    key = _font_style_cache_key(style, include_size=True)
+    if key not in _metrics_cache:
+        layout = Layout(style)
+        layout.set_text(' ')
+        line, _ = layout.get_first_line()
+        _, _, _, _, height, baseline = first_line_metrics(
+            line, '', layout, resume_at=None, space_collapse=False, style=style)
+        _metrics_cache[key] = (height, baseline)
+    return _metrics_cache[key]
+
+
+def _lone_char(rest):
+    return len([c for c in rest.strip(' ') if c not in C.START_BAD]) == 1
+
+
+def applicable(text, style):
+    if style['white_space'] != 'normal' or not style['font_size']:
+        return False
+    if '\n' in text or '\t' in text or '\xad' in text:
+        return False
+    if style['word_break'] == 'break-all' or style['overflow_wrap'] != 'normal':
+        return False
+    if C.HAS_CJK.search(text):
+        return True
+    return settings_for(style).active
+
+
+def split_first_line(original, text, style, context, max_width,
+                     justification_spacing, is_line_start=True, minimum=False):
+    """Drop-in for ``weasyprint.text.line_break.split_first_line``."""
+    if not applicable(text, style):
+        stats['fallback'] += 1
+        return original(text, style, context, max_width, justification_spacing,
+                        is_line_start=is_line_start, minimum=minimum)
+    stats['split'] += 1
+    settings = settings_for(style)
+    font_size = style['font_size']
+    box = getattr(state, 'box', None)
+    paragraph_end = bool(box is not None and getattr(box, '_cjk_last', False)
+                         and box.text.endswith(text))
+
+    # Shape a prefix long enough to overflow the line by a few characters.
+    if max_width is None:
+        prefix_len = len(text)
+    else:
+        prefix_len = int(max(max_width, 0) / (font_size * 0.45)) + 12
+    while True:
+        prefix = text[:prefix_len]
+        shaped = shape(prefix, style, context)
+        adv, xoff, kind, trim_l, trim_r = plan_widths(shaped, style, settings)
+        whole = len(prefix) == len(text)
+        n = len(prefix)
+        starts = [0.0] * (n + 1)
+        for i in range(n):
+            starts[i + 1] = starts[i] + adv[i]
+        # Break opportunities: Pango's, minus what clreq strict forbids.  The
+        # last character of a partial prefix is not trusted (its break depends
+        # on what follows it).
+        limit = n if whole else n - 1
+        allowed = [b for b in range(1, limit)
+                   if shaped.breaks[b] and C.break_allowed(prefix[b - 1], prefix[b])]
+        if whole or max_width is None:
+            break
+        # Enough text when a break opportunity lies beyond the line's end.
+        if allowed and starts[allowed[-1]] > max_width + EPS:
+            break
+        prefix_len *= 2
+
+    def width(b):
+        e = b
+        while e > 0 and prefix[e - 1] == ' ':
+            e -= 1
+        return starts[e]
+
+    def result(b, extra_trims=None):
+        line_text = prefix[:b]
+        resume = None if (whole and b >= n) else len(line_text.encode())
+        if resume is not None:
+            line_text = line_text.rstrip(' ')
+        line_adv = adv[:len(line_text)]
+        line_xoff = xoff[:len(line_text)]
+        if extra_trims:
+            line_adv = list(line_adv)
+            line_xoff = list(line_xoff)
+            for i, (left, right) in extra_trims.items():
+                line_adv[i] -= left + right
+                line_xoff[i] -= left
+        layout = shaped.layout
+        layout.text = line_text
+        layout.plan = Plan(line_text, line_adv, line_xoff, kind[:len(line_text)])
+        layout.max_width = max_width
+        layout.deactivate()
+        height, baseline = _line_metrics(style)
+        return (layout, len(line_text.encode()), resume, sum(line_adv), height,
+                baseline)
+
+    if max_width is None or (whole and starts[n] <= max_width + EPS and not minimum):
+        return result(n)
+
+    def pull_trims(b, need):
+        """Trims that shorten prefix[:b] by ``need``, or None if impossible."""
+        end = len(prefix[:b].rstrip(' ')) - 1
+        if end < 0:
+            return None
+        trims = {}
+        full = [adv[i] + trim_l[i] + trim_r[i] for i in range(end + 1)]
+        # GB/T 15834 5.1.10: a line-end mark may be set half width.
+        cap_end = (_capacity(shaped.ink[end], full[end], trim_l[end], trim_r[end])
+                   if prefix[end] in C.COMPRESSIBLE and shaped.ink[end] in ('close', 'middle') else 0)
+        take = min(need, cap_end)
+        if take > 0:
+            trims[end] = (0.0, take) if shaped.ink[end] == 'close' else (take / 2, take / 2)
+        need -= take
+        if need <= EPS:
+            return trims
+        if settings.strict_grid:
+            return None
+        caps = {i: _capacity(shaped.ink[i], full[i], trim_l[i], trim_r[i])
+                for i in range(end) if prefix[i] in C.COMPRESSIBLE and kind[i] == 'W'}
+        total = sum(caps.values())
+        if total + EPS < need:
+            return None
+        ratio = need / total
+        for i, cap in caps.items():
+            t = cap * ratio
+            ink = shaped.ink[i]
+            trims[i] = {'close': (0.0, t), 'open': (t, 0.0)}.get(ink, (t / 2, t / 2))
+        return trims
+
+    fitting = [b for b in allowed if width(b) <= max_width + EPS]
+    if whole and starts[n] <= max_width + EPS:
+        fitting.append(n)
+    push = fitting[-1] if fitting else None
+    later = [b for b in allowed if push is None or b > push]
+    if whole:
+        later.append(n)
+    pull = later[0] if later else None
+
+    if minimum:
+        return result(allowed[0] if allowed else n)
+
+    # 孤字: the paragraph's last line would hold one character (and its
+    # closing marks).  Pull it in by tightening the line; off the strict grid,
+    # push one more character down if that fails.
+    if paragraph_end and whole and push is not None and push < n:
+        if _lone_char(prefix[push:]):
+            trims = pull_trims(n, width(n) - max_width)
+            if trims is not None:
+                return result(n, trims)
+            if not settings.strict_grid:
+                earlier = [b for b in fitting if b < push and not _lone_char(prefix[b:])]
+                if earlier and earlier[-1] >= push - 2:
+                    return result(earlier[-1])
+
+    if pull is not None and pull != push:
+        need = width(pull) - max_width
+        slack = max_width - width(push) if push is not None else float('inf')
+        if need < slack:
+            trims = pull_trims(pull, need)
+            if trims is not None:
+                return result(pull, trims)
+    if push is not None:
+        return result(push)
+    # Nothing fits: overflow with the first unbreakable chunk, as Pango does.
+    return result(pull if pull is not None else n)
