@@ -95,7 +95,7 @@ def _position(source: Source, char: str) -> tuple[int, int]:
 def prepare(source_path, *, style=None) -> Prepared:
     """Read, convert and assemble a manuscript into HTML (no rendering)."""
     source = read_source(source_path)
-    style_obj = resolve_style(style or source.meta.get('style'), source.path)
+    style_obj = _resolve_style_of(source, style)
     specs = font_stage.load_manifest(FONTS_DIR)
     findings: list[Finding] = []
     body = source.body
@@ -121,6 +121,27 @@ def prepare(source_path, *, style=None) -> Prepared:
     html = assemble_stage.assemble(fragment, meta, title_html=title_html, style_name=style_obj.name,
                                    template_dirs=style_obj.template_dirs, template=style_obj.template)
     return Prepared(source, style_obj, html, specs, findings)
+
+
+def _resolve_style_of(source: Source, style) -> Style:
+    """The style given on the command line (trusted, like any option), else the one the
+    front matter names: errors point at its line, and, since a manuscript may come from
+    anyone, it must be in styles/ or beside the manuscript (a style brings a template)."""
+    if style or not source.meta.get('style'):
+        return resolve_style(style, source.path)
+    value = str(source.meta['style'])
+    line = source.meta_line('style')
+    try:
+        style_obj = resolve_style(value, source.path)
+    except InputError as e:
+        message = f'{e.message}: {e.path}' if e.path else e.message
+        raise InputError(message, source.path, line) from None
+    allowed = [source.path.resolve().parent, STYLES_DIR.resolve()]
+    if not any(style_obj.css_path.is_relative_to(folder) for folder in allowed):
+        raise InputError(f'style {value!r} is outside the project: a style named in the front matter '
+                         'must be in styles/ or beside the manuscript (use --style for others)',
+                         source.path, line)
+    return style_obj
 
 
 def _flatten(value):
@@ -156,11 +177,15 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
     from . import render
     start = time.perf_counter()
     source_path = Path(source_path)
-    prepared = prepare(source_path, style=style)
+    try:
+        prepared = prepare(source_path, style=style)
+    except RecursionError:  # Markdown and the tree walks recurse; layout is caught in render
+        raise InputError(render.NESTED_TOO_DEEPLY, source_path) from None
     output = Path(output) if output else default_output(source_path)
     sandbox = render.Sandbox(roots=[source_path.resolve().parent, STYLES_DIR.resolve(),
                                     FONTS_DIR.resolve(), TEMPLATES_DIR.resolve(),
-                                    prepared.style.css_path.parent])
+                                    prepared.style.css_path.parent],
+                             source_path=prepared.source.path, source_text=prepared.source.text)
     sheets = [(font_stage.font_face_css(prepared.fonts), FONTS_DIR),
               (prepared.style.css, prepared.style.css_path)]
     if extra_css:

@@ -6,18 +6,22 @@ previous PDF until the new one is complete.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
-from .errors import Finding, InputError
+from .errors import InputError
+from .sandbox import Sandbox  # noqa: F401  (re-exported: render.Sandbox is the pipeline's name for it)
+
+NESTED_TOO_DEEPLY = ('nested too deeply to typeset (lists, quotes, emphasis or HTML elements '
+                     'inside one another); flatten the nesting')
 
 EMPTY_FONTCONFIG = Path(__file__).resolve().parents[2] / 'fonts' / 'fonts.conf'
 
@@ -37,47 +41,6 @@ def harfbuzz_subset_available() -> bool:
     """Without libharfbuzz-subset WeasyPrint subsets CJK fonts with fontTools, ~50× slower."""
     from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
     return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
-
-
-@dataclass
-class Sandbox:
-    """Which files the renderer may read; every refused reference becomes a finding."""
-    roots: list[Path]
-    refused: list[Finding] = field(default_factory=list)
-
-    def allows(self, path: Path) -> bool:
-        try:
-            real = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return False
-        return any(real.is_relative_to(root) for root in self.roots)
-
-    def refuse(self, url: str, why: str) -> None:
-        if not any(f.extra.get('url') == url for f in self.refused):
-            self.refused.append(Finding('resource-outside-project', 'error',
-                                        f'refused to load {url}: {why}', extra={'url': url}))
-
-    def fetcher(self):
-        from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-        sandbox = self
-
-        class SandboxFetcher(URLFetcher):
-            def fetch(self, url, headers=None):
-                scheme = urlsplit(url).scheme.lower()
-                if scheme == 'data':
-                    return super().fetch(url, headers)
-                if scheme != 'file':
-                    sandbox.refuse(url, 'only files inside the project can be used, never the network')
-                    raise ValueError(f'refused: {url}')
-                path = Path(url2pathname(unquote(urlsplit(url).path)))
-                if not sandbox.allows(path):
-                    sandbox.refuse(url, 'outside the project')
-                    raise ValueError(f'refused: {url}')
-                real = path.resolve()
-                return URLFetcherResponse(real.as_uri(), real.read_bytes())
-
-        return SandboxFetcher(allowed_protocols=None)
 
 
 @dataclass
@@ -112,6 +75,8 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         pass
 
     start = time.perf_counter()
+    # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
+    epoch = source_date_epoch()
     fetcher = sandbox.fetcher()
     font_config = FontConfiguration()
     handler = _CollectWarnings()
@@ -129,38 +94,95 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
                               font_config=font_config) for text, path in stylesheets]
         rendered = document.render(stylesheets=css, font_config=font_config)
         pages = len(rendered.pages)
+        sandbox.filter_links(rendered)
+        if epoch is not None:
+            rendered.metadata.created = rendered.metadata.modified = epoch
         # A stable identifier (from the content, not the clock) keeps builds byte-identical.
         identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
         write_atomically(output, lambda f: rendered.write_pdf(f, pdf_identifier=identifier))
+    except RecursionError:
+        raise InputError(NESTED_TOO_DEEPLY, sandbox.source_path) from None
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
         logger.propagate = propagate
-    return RenderResult(pages, time.perf_counter() - start, handler.messages)
+    refused = [f.extra['url'] for f in sandbox.refused if 'url' in f.extra]
+    messages = [m for m in handler.messages if not any(url in m for url in refused)]
+    return RenderResult(pages, time.perf_counter() - start, messages)
+
+
+def source_date_epoch() -> str | None:
+    """SOURCE_DATE_EPOCH (https://reproducible-builds.org/specs/source-date-epoch/) as a
+    W3C date for the PDF's CreationDate and ModDate, or None when it is not set."""
+    value = os.environ.get('SOURCE_DATE_EPOCH', '').strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(value), tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise InputError(f'SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {value!r}') from None
+    return moment.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def write_atomically(target: Path, write) -> None:
     """Write to a temporary file beside `target`, then move it into place.
 
     Whatever happens before the move (an exception, Ctrl-C, a full disk), the previous
-    file is untouched and the temporary one is removed.
+    file is untouched and the temporary one is removed. The temporary file is in the
+    target's own folder (so the move is an atomic rename on one file system) and has a
+    unique name (so two builds at once never write into each other's file).
     """
     target = Path(target)
+    if target.is_dir():
+        raise InputError('the output is a folder; give a .pdf file name', target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.part', dir=target.parent)
     except OSError as e:
-        raise InputError(f'cannot create the output folder: {e.strerror}', target.parent) from None
-    fd, tmp = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.part', dir=target.parent)
+        raise InputError(f'cannot write into the output folder: {e.strerror}', target.parent) from None
     try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, 0o666 & ~_UMASK)
+            os.replace(tmp, target)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS,
+                           errno.EISDIR, errno.EFBIG, errno.EIO):
+                raise InputError(f'cannot write the PDF: {e.strerror}; the previous file is unchanged',
+                                 target) from None
+            raise
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+    _fsync_dir(target.parent)
+
+
+def _read_umask() -> int:
+    # Read once, at import: os.umask() can only be read by setting it, which is not
+    # safe while another thread creates files.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (a crash right after the build keeps the new PDF)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
