@@ -103,10 +103,12 @@ def apply_plan(layout, plan):
     adv, xoff, extra = plan.adv, plan.xoff, plan.extra
     target = 0.0    # planned pen position after the current glyph, px
     realized = 0.0  # pen position the PDF will show, px
+    fonts = {}
+    widths = _document_cache(layout.style, 'widths')
     for glyph_item in _runs(layout):
         offset = glyph_item.item.offset
         font = glyph_item.item.analysis.font
-        font_hash, font_size = _font_key(font)
+        font_hash, font_size = _font_key(font, fonts)
         glyphs = glyph_item.glyphs
         infos = glyphs.glyphs
         clusters = glyphs.log_clusters
@@ -137,7 +139,7 @@ def apply_plan(layout, plan):
                     info.geometry.width = round((target - realized) * TO_UNITS)
                     realized += info.geometry.width * FROM_UNITS
                     continue
-                logical = _logical_width(font, font_hash, glyph, font_size)
+                logical = _logical_width(font, font_hash, glyph, font_size, widths)
                 # The same arithmetic as draw_first_line, in 1/1000 em.
                 glyph_offset = info.geometry.x_offset / font_size
                 wanted = (target - realized) * 1000 / font_size
@@ -150,41 +152,46 @@ def apply_plan(layout, plan):
             g = end
 
 
-_font_keys = {}
-_logical_cache = {}
+def _font_key(font, cache):
+    """Description hash and size of a Pango font, as get_pango_font_key computes.
 
-
-def _font_key(font):
-    """Description hash and size of a Pango font, as get_pango_font_key computes."""
+    Cached for one line only: a Pango font's address may be reused by another
+    font in the next document.
+    """
     from weasyprint.text.fonts import get_pango_font_key
     address = int(ffi.cast('uintptr_t', font))
-    cached = _font_keys.get(address)
-    if cached is None or cached[0] != font:
+    if address not in cache:
         key, _, font_size = get_pango_font_key(font)
-        cached = _font_keys[address] = (font, key, font_size)
-    return cached[1], cached[2]
+        cache[address] = (key, font_size)
+    return cache[address]
 
 
-def _logical_width(font, font_hash, glyph, font_size):
+def _logical_width(font, font_hash, glyph, font_size, cache):
     """The glyph width WeasyPrint writes in the PDF, in 1/1000 em."""
     key = (font_hash, glyph)
-    if key not in _logical_cache:
+    if key not in cache:
         pango.pango_font_get_glyph_extents(font, glyph, _ink_rect, _logical_rect)
-        _logical_cache[key] = round(_logical_rect.width * 1000 * FROM_UNITS / font_size)
-    return _logical_cache[key]
+        cache[key] = round(_logical_rect.width * 1000 * FROM_UNITS / font_size)
+    return cache[key]
+
+
+def _document_cache(style, name):
+    """A cache that lives as long as the document's fonts (like WeasyPrint's struts)."""
+    font_config = style.font_config
+    caches = font_config.__dict__.setdefault('_typeset_cjk', {})
+    return caches.setdefault(name, {})
 
 
 # Ink side of compressible marks, per font and character: 'close' (blank on
 # the right), 'open' (blank on the left), 'middle' (blank both sides), 'full'.
-_ink_cache = {}
 _ink_rect = ffi.new('PangoRectangle *')
 _logical_rect = ffi.new('PangoRectangle *')
 
 
-def _ink_class(font, glyph, fontkey, char):
+def _ink_class(font, glyph, fontkey, char, cache):
     key = (fontkey, char)
-    if key in _ink_cache:
-        return _ink_cache[key]
+    if key in cache:
+        return cache[key]
     pango.pango_font_get_glyph_extents(font, glyph, _ink_rect, _logical_rect)
     width = _logical_rect.width or 1
     left = _ink_rect.x / width
@@ -197,7 +204,7 @@ def _ink_class(font, glyph, fontkey, char):
         result = 'middle'
     else:
         result = 'full'
-    _ink_cache[key] = result
+    cache[key] = result
     return result
 
 
@@ -214,6 +221,7 @@ def shape(text, style, context):
     ink = [None] * n
     b2c = _byte_to_char(text)
     fontkey = _font_style_cache_key(style)
+    inks = _document_cache(style, 'ink')
     for glyph_item in _runs(layout):
         offset = glyph_item.item.offset
         font = glyph_item.item.analysis.font
@@ -224,7 +232,7 @@ def shape(text, style, context):
             ci = b2c[offset + clusters[g]]
             nat[ci] += infos[g].geometry.width * FROM_UNITS
             if text[ci] in C.COMPRESSIBLE and ink[ci] is None:
-                ink[ci] = _ink_class(font, infos[g].glyph, fontkey, text[ci])
+                ink[ci] = _ink_class(font, infos[g].glyph, fontkey, text[ci], inks)
     attrs = pango.pango_layout_get_log_attrs_readonly(layout.layout, ffi.new('gint *'))
     shaped = Shaped()
     shaped.text = text
@@ -327,9 +335,6 @@ def _capacity(ink, adv_full, trim_l, trim_r):
     return 0.0
 
 
-_metrics_cache = {}
-
-
 def _line_metrics(style):
     """Height and baseline of a line of this font, as WeasyPrint's strut sees it.
 
@@ -338,6 +343,7 @@ def _line_metrics(style):
     grid.
     """
     key = _font_style_cache_key(style, include_size=True)
+    _metrics_cache = _document_cache(style, 'metrics')
     if key not in _metrics_cache:
         layout = Layout(style)
         layout.set_text(' ')
