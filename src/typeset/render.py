@@ -68,11 +68,8 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         warnings.filterwarnings('ignore', message='No fonts configured')
         import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-    try:  # TODO(cjk): import unconditionally once the layout layer lands
-        from . import cjk
-        cjk.install()
-    except (ImportError, AttributeError):
-        pass
+    from . import cjk
+    cjk.install()
 
     start = time.perf_counter()
     # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
