@@ -68,9 +68,13 @@ def print_findings(findings) -> None:
 @click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
 @click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
 @click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--proof', is_flag=True, help='Also write a proof copy (<name>.proof.pdf): line numbers, 校样 watermark, header.')
+@click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
 @guarded
-def build(source, output, style):
+def build(source, output, style, proof, marks):
     """Build SOURCE (.md or .txt) into a PDF."""
+    if marks and not proof:
+        raise InputError('--marks goes with --proof: use build --proof --marks')
     result = pipeline.build(source, output, style=style)
     for note in result.notes:
         click.echo(f'note: {note}', err=True)
@@ -79,7 +83,54 @@ def build(source, output, style):
     print_findings(result.findings)
     click.echo(f'{result.output}: {result.pages} pages in {result.seconds:.2f} s'
                + (f', {len(result.findings)} findings' if result.findings else ''))
+    if proof:
+        from . import proof as proof_stage
+        copy = proof_stage.make_proof(result.output, source, style=style, marks=marks)
+        click.echo(f'{copy}: proof copy')
     sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
+
+
+@main.command()
+@click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
+@click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--format', 'fmt', type=click.Choice(['human', 'json']), default='human', show_default=True,
+              help='Findings for people or for machines.')
+@click.option('--source-only', is_flag=True, help='Lint the manuscript only; build nothing.')
+@click.option('--color/--no-color', default=None, help='Colour (default: when the terminal has it).')
+@guarded
+def check(source, output, style, fmt, source_only, color):
+    """Lint SOURCE, build the PDF and verify the PDF against the source.
+
+    Exit code 0 when there is no error (warnings allowed), 1 when there are errors,
+    2 when the input or the options cannot be used. Rules are switched off per document
+    with the front matter key `checks:` (e.g. `checks: {paragraph-end: off}`).
+    """
+    from .checks import check as run_check, report
+    result = run_check(source, output, style=style, source_only=source_only)
+    if fmt == 'json':
+        click.echo(report.as_json(result))
+    else:
+        colour = sys.stdout.isatty() if color is None else color
+        click.echo(report.human(result, colour))
+    sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
+
+
+@main.command()
+@click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
+@click.option('-o', '--outdir', type=click.Path(file_okay=False), help='Folder for the images (default: output/preview/).')
+@click.option('--dpi', type=click.IntRange(10, 1200), default=100, show_default=True, help='Resolution of the page images.')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--pdf', 'pdf_path', type=click.Path(dir_okay=False, exists=True),
+              help='Images of this PDF instead of building SOURCE.')
+@guarded
+def preview(source, outdir, dpi, style, pdf_path):
+    """PNG images of the pages of SOURCE, and a contact sheet of all pages."""
+    from . import preview as preview_stage
+    result = preview_stage.preview(source, outdir, dpi=dpi, style=style, pdf=pdf_path)
+    for page in result.pages:
+        click.echo(str(page))
+    click.echo(f'{result.sheet}: contact sheet of {len(result.pages)} pages')
 
 
 @main.command()

@@ -1,0 +1,180 @@
+"""Proof copies: the clean PDF's pages with line numbers, a 校样 watermark and a header.
+
+Everything added is drawn as vector outlines (glyph outlines from fonts/, filled paths),
+never as text: the text layer of a proof copy is exactly that of the clean PDF, so what a
+proofreader copies, searches or extracts is the document itself. The line numbers are
+those of `typeset check` (`checks.pdfread`): 第N页 第M行 in a finding is the number
+printed beside the line. `marks=True` adds crop marks and 3 mm bleed (TrimBox,
+BleedBox and a larger MediaBox).
+
+pypdf appends the drawings to each page's content; the clean PDF is read, never changed.
+"""
+from __future__ import annotations
+
+import datetime
+import functools
+import subprocess
+from pathlib import Path
+
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
+
+from .checks import pdf_rules
+from .checks.pdfread import MM, read_pdf
+
+FONTS_DIR = Path(__file__).resolve().parents[2] / 'fonts'
+OUTLINE_FONT = FONTS_DIR / 'FandolHei-Regular.otf'
+BLEED = 3 * MM
+SLUG = 12 * MM          # room outside the bleed for the crop marks
+MARK_LENGTH = 6 * MM
+
+
+class _PDFPathPen(BasePen):
+    """Glyph outlines → PDF path operators, scaled and placed."""
+
+    def __init__(self, glyphset, scale: float, dx: float, dy: float):
+        super().__init__(glyphset)
+        self.ops: list[str] = []
+        self.s, self.dx, self.dy = scale, dx, dy
+
+    def _p(self, pt):
+        return f'{pt[0] * self.s + self.dx:.3f} {pt[1] * self.s + self.dy:.3f}'
+
+    def _moveTo(self, pt):
+        self.ops.append(f'{self._p(pt)} m')
+
+    def _lineTo(self, pt):
+        self.ops.append(f'{self._p(pt)} l')
+
+    def _curveToOne(self, p1, p2, p3):
+        self.ops.append(f'{self._p(p1)} {self._p(p2)} {self._p(p3)} c')
+
+    def _closePath(self):
+        self.ops.append('h')
+
+
+@functools.lru_cache(maxsize=2)
+def _font(path: str):
+    font = TTFont(path, lazy=True)
+    return font, font.getGlyphSet(), font.getBestCmap(), font['hmtx'], font['head'].unitsPerEm
+
+
+def text_width(text: str, size: float, font_path: Path = OUTLINE_FONT) -> float:
+    font, glyphs, cmap, hmtx, upem = _font(str(font_path))
+    return sum(hmtx[cmap[ord(c)]][0] for c in text if ord(c) in cmap) * size / upem
+
+
+def outline(text: str, x: float, y: float, size: float, font_path: Path = OUTLINE_FONT) -> str:
+    """PDF path operators drawing `text` with its baseline at (x, y), in PDF user space."""
+    font, glyphs, cmap, hmtx, upem = _font(str(font_path))
+    scale = size / upem
+    ops = []
+    for c in text:
+        name = cmap.get(ord(c))
+        if name is None:
+            x += size / 2
+            continue
+        pen = _PDFPathPen(glyphs, scale, x, y)
+        glyphs[name].draw(pen)
+        ops.extend(pen.ops)
+        x += hmtx[name][0] * scale
+    return '\n'.join(ops) + ('\nf' if ops else '')
+
+
+def git_revision(folder: Path) -> str | None:
+    try:
+        out = subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=folder,
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _watermark(width: float, height: float) -> str:
+    size = 150.0
+    text = '校样'
+    w = text_width(text, size)
+    # rotated 45° about the page centre, light grey under the text
+    import math
+    c, s = math.cos(math.pi / 4), math.sin(math.pi / 4)
+    cx, cy = width / 2, height / 2
+    return (f'q 0.88 g {c:.5f} {s:.5f} {-s:.5f} {c:.5f} {cx:.3f} {cy:.3f} cm\n'
+            + outline(text, -w / 2, -size * 0.35, size) + '\nQ')
+
+
+def _crop_marks(x0: float, y0: float, x1: float, y1: float) -> str:
+    ops = ['q 0 G 0.25 w']
+    off, ln = BLEED, MARK_LENGTH
+    for x, dx in ((x0, -1), (x1, 1)):
+        for y, dy in ((y0, -1), (y1, 1)):
+            # a horizontal and a vertical mark at each corner, starting outside the bleed
+            ops.append(f'{x + dx * off:.3f} {y:.3f} m {x + dx * (off + ln):.3f} {y:.3f} l S')
+            ops.append(f'{x:.3f} {y + dy * off:.3f} m {x:.3f} {y + dy * (off + ln):.3f} l S')
+    ops.append('Q')
+    return '\n'.join(ops)
+
+
+def proof_path(pdf: Path) -> Path:
+    return pdf.with_name(pdf.stem + '.proof.pdf')
+
+
+def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
+               now: datetime.datetime | None = None) -> Path:
+    """Write the proof copy of `pdf` (built from `source`); returns its path."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, RectangleObject
+
+    from . import pipeline
+    from .render import write_atomically
+    pdf = Path(pdf)
+    source = Path(source)
+    prepared_style = pipeline.prepare(source, style=style).style
+    layout = pdf_rules.probe_layout(prepared_style)
+    pages = read_pdf(pdf, areas=layout.area)
+    now = now or datetime.datetime.now()
+    rev = git_revision(source.resolve().parent)
+    header = f'校样  {source}  {now:%Y-%m-%d %H:%M}' + (f'  git {rev}' if rev else '')
+
+    reader = PdfReader(str(pdf))
+    writer = PdfWriter(clone_from=reader)
+    for page, lines in zip(writer.pages, pages):
+        box = page.mediabox
+        width, height = float(box.width), float(box.height)
+        left = float(box.left)
+        bottom = float(box.bottom)
+        area = layout.area(lines.number)
+        under = _watermark(width, height)
+        over = ['q 0.15 0.3 0.75 rg']
+        size = 8.0
+        for ln in lines.body:
+            if ln.number is None or any(o is not ln and o.number == ln.number and o.x0 < ln.x0 for o in lines.body):
+                continue
+            label = str(ln.number)
+            x = left + area[0] - 3 * MM - text_width(label, size)
+            y = bottom + height - ln.base
+            over.append(outline(label, x, y, size))
+        over.append('Q')
+        over.append('q 0.35 g')
+        over.append(outline(header, left + area[0], bottom + height - area[1] + 6 * MM, 8.0))
+        over.append('Q')
+        streams = []
+        for data in (f'q\n{under}\nQ\nq\n', '\nQ\n' + '\n'.join(over) + '\n'):
+            s = DecodedStreamObject()
+            s.set_data(data.encode('latin-1'))
+            streams.append(writer._add_object(s))
+        contents = page.get('/Contents')
+        existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject('/Contents')] = ArrayObject([streams[0], *existing, streams[1]])
+        if marks:
+            x0, y0, x1, y1 = left, bottom, left + width, bottom + height
+            s = DecodedStreamObject()
+            s.set_data(('\n' + _crop_marks(x0, y0, x1, y1) + '\n').encode('latin-1'))
+            page[NameObject('/Contents')].append(writer._add_object(s))
+            page.trimbox = RectangleObject([x0, y0, x1, y1])
+            page.bleedbox = RectangleObject([x0 - BLEED, y0 - BLEED, x1 + BLEED, y1 + BLEED])
+            page.mediabox = RectangleObject([x0 - BLEED - SLUG, y0 - BLEED - SLUG,
+                                             x1 + BLEED + SLUG, y1 + BLEED + SLUG])
+            page.cropbox = page.mediabox
+    target = Path(output) if output else proof_path(pdf)
+    write_atomically(target, writer.write)
+    return target
