@@ -21,6 +21,7 @@ SOFT_BREAK_BETWEEN_WIDE = re.compile(rf'(?<=[{WIDE}])[ \t]*\n[ \t]*(?=[{WIDE}])'
 LEADING_INDENT = re.compile(r'^[\s\u3000]+')
 TRAILING_SPACE = re.compile(r'[ \t\u3000]+$')
 SKIP = {'pre', 'code', 'script', 'style'}
+CLAUSE_END = re.compile(r'(?<=[，；：])')
 
 EXTENSIONS = ['extra', 'admonition', 'sane_lists']
 
@@ -40,6 +41,24 @@ class CJKTreeprocessor(Treeprocessor):
             self._join_across(el)
         for p in root.iter('p'):
             self._strip_indent(p)
+        for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
+            for heading in root.iter(level):
+                self._clauses(heading)
+
+    @staticmethod
+    def _clauses(heading):
+        """A heading that needs two lines should break between its clauses
+        (●提升履职能力水平，/在全面推进…), never leave a lone character on a line of its own:
+        each clause becomes an unbreakable `span.clause` the style can set inline-block."""
+        if len(heading) or not heading.text:
+            return
+        parts = [p for p in CLAUSE_END.split(heading.text) if p]
+        if len(parts) < 2:
+            return
+        heading.text = None
+        for part in parts:
+            span = etree.SubElement(heading, 'span', {'class': 'clause'})
+            span.text = part
 
     @staticmethod
     def _join_across(el):
