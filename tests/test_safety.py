@@ -194,6 +194,22 @@ def test_nothing_reaches_the_network(tmp_path, monkeypatch):
     assert 'FROM-THE-NETWORK' not in pdf_text(result.output)
 
 
+def test_fonts_of_the_manifest_may_be_symlinks(tmp_path, monkeypatch):
+    """fonts/ may link to licensed fonts installed elsewhere: the manifest names them, so
+    they are the project's own, wherever the links lead."""
+    from test_source import temp_fonts
+    folder = temp_fonts(tmp_path)
+    assert (folder / 'FandolFang-Regular.otf').is_symlink()
+    monkeypatch.setattr(pipeline, 'FONTS_DIR', folder)
+    src = tmp_path / 'doc.md'
+    src.write_text('# 标题\n\n正文。\n', encoding='utf-8')
+    result = typeset.build(src, tmp_path / 'doc.pdf')
+    assert result.findings == []
+    with pdfplumber.open(result.output) as pdf:
+        fonts = {ch['fontname'].split('+')[-1] for ch in pdf.pages[0].chars}
+    assert any('FandolFang' in f for f in fonts), fonts
+
+
 def test_front_matter_style_must_stay_in_the_project(project):
     (project.parent / 'outside' / 'evil.css').write_text('p { color: red; }', encoding='utf-8')
     src = project / 'doc.md'
@@ -294,6 +310,14 @@ def test_ctrl_c_through_the_cli(previous, monkeypatch):
     result = CliRunner().invoke(cli.main, ['build', str(src), '-o', str(out)])
     assert result.exit_code == 130 and 'previous output is unchanged' in result.stderr
     assert out.read_bytes() == before and leftovers(out.parent) == []
+
+
+def test_output_never_overwrites_the_manuscript(tmp_path):
+    src = tmp_path / 'doc.md'
+    src.write_text('正文。\n', encoding='utf-8')
+    result = CliRunner().invoke(cli.main, ['build', str(src), '-o', str(src)])
+    assert result.exit_code == 2 and 'overwrite the manuscript' in result.stderr
+    assert src.read_text(encoding='utf-8') == '正文。\n'
 
 
 def test_output_that_cannot_be_written(tmp_path):

@@ -185,7 +185,8 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
     sandbox = render.Sandbox(roots=[source_path.resolve().parent, STYLES_DIR.resolve(),
                                     FONTS_DIR.resolve(), TEMPLATES_DIR.resolve(),
                                     prepared.style.css_path.parent],
-                             source_path=prepared.source.path, source_text=prepared.source.text)
+                             source_path=prepared.source.path, source_text=prepared.source.text,
+                             files=[spec.file for spec in prepared.fonts])
     sheets = [(font_stage.font_face_css(prepared.fonts), FONTS_DIR),
               (prepared.style.css, prepared.style.css_path)]
     if extra_css:

@@ -62,6 +62,8 @@ class _CollectWarnings(logging.Handler):
 def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]],
                output: Path, sandbox: Sandbox, metadata_date: str | None = None) -> RenderResult:
     """Lay out and write the PDF atomically. `stylesheets` are (css text, base path) pairs."""
+    if sandbox.source_path is not None and _same_file(output, sandbox.source_path):
+        raise InputError('the PDF would overwrite the manuscript itself; give another output', output)
     isolate_fonts()
     with warnings.catch_warnings():
         # Expected: the configuration is empty on purpose, fonts come from @font-face.
@@ -106,6 +108,13 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     refused = [f.extra['url'] for f in sandbox.refused if 'url' in f.extra]
     messages = [m for m in handler.messages if not any(url in m for url in refused)]
     return RenderResult(pages, time.perf_counter() - start, messages)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def source_date_epoch() -> str | None:

@@ -54,8 +54,12 @@ class Sandbox:
     refused: list[Finding] = field(default_factory=list)
     source_path: Path | None = None
     source_text: str | None = None
+    # Files the project itself names (the fonts of fonts/manifest.toml): allowed wherever
+    # their symlinks lead, so fonts/ may link to licensed fonts installed elsewhere.
+    files: list[Path] = field(default_factory=list)
 
     def __post_init__(self):
+        self.files = {real for real in (_resolved(f) for f in self.files) if real is not None}
         roots = []
         for root in self.roots:
             try:
@@ -74,7 +78,7 @@ class Sandbox:
             real = Path(path).resolve(strict=True)
         except (OSError, RuntimeError, ValueError):
             return False
-        return real.is_file() and any(real.is_relative_to(root) for root in self.roots)
+        return real.is_file() and (real in self.files or any(real.is_relative_to(root) for root in self.roots))
 
     def path_of(self, url: str) -> Path | None:
         """The local path a `file:` URL names (None for another scheme or a remote host)."""
@@ -193,6 +197,13 @@ class Sandbox:
             self.refuse(target, f'only http, https, mailto and tel links are kept; the text is kept',
                         rule=RULE_LINK, severity='warning', what='removed the link to')
         return False
+
+
+def _resolved(path) -> Path | None:
+    try:
+        return Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
 
 
 def _exists(path: Path) -> bool:
