@@ -72,6 +72,13 @@ def test_gbk_manuscript_prints_the_right_characters(tmp_path):
         assert phrase in text
 
 
+def test_gbk_with_many_symbols_is_still_gbk(tmp_path):
+    """Quotes, dashes, circled numbers, ×, Greek: all GB 2312, common in office text."""
+    text = '“通知”——①关于②有关③事项④⑤ α×β÷γ …… “一”“二”“三”《第四》\n\n正文。\n'
+    src = read_source(write(tmp_path, text.encode('gbk')))
+    assert (src.encoding, src.text) == ('gb18030', text)
+
+
 @pytest.mark.parametrize('ending', ['\r\n', '\r'])
 def test_crlf_and_cr_line_endings(tmp_path, ending):
     text = '---\ntitle: 标题\n---\n第一段。\n\n第二段。\n'

@@ -188,15 +188,16 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def _reads_as_chinese(text: str) -> bool:
     """GB18030 decodes almost any byte string, so a successful decode proves nothing. Text
-    really written in GBK is Chinese: nearly all its non-ASCII characters are Han or CJK
-    punctuation, and nearly all are in GB 2312 (the 6,763 common characters). A Windows-1252
+    really written in GBK is Chinese: most of its non-ASCII characters are Han, and
+    nearly all are in GB 2312 (6,763 common Han characters and the usual symbols). A Windows-1252
     or Latin-1 file read as GB18030 gives rare characters outside GB 2312, and is refused."""
     non_ascii = [c for c in text if ord(c) > 127]
     if not non_ascii:
         return True
-    han = sum(1 for c in non_ascii if re.match(f'[{HAN}\u3000-\u303f\uff00-\uffef]', c))
+    han = sum(1 for c in non_ascii if re.match(f'[{HAN}]', c))
     common = sum(1 for c in non_ascii if _in_gb2312(c))
-    return han / len(non_ascii) > 0.9 and common / len(non_ascii) > 0.9
+    # GB 2312 also has “”—…①② ×÷ and Greek, so only a third need be Han.
+    return han / len(non_ascii) > 1 / 3 and common / len(non_ascii) > 0.9
 
 
 def _in_gb2312(c: str) -> bool:
