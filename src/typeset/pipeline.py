@@ -48,8 +48,24 @@ def _description(css_path: Path) -> str:
     return m.group(1).strip() if m else ''
 
 
+def styles_dirs() -> list[Path]:
+    """Where styles are found by name: the folders of TYPESET_STYLES_PATH (separated by
+    os.pathsep; a print office's house styles can live outside the project), then styles/."""
+    extra = os.environ.get('TYPESET_STYLES_PATH', '')
+    return [Path(p).resolve() for p in extra.split(os.pathsep) if p] + [STYLES_DIR]
+
+
+def _style_sheets() -> dict[str, Path]:
+    """Style name → its .css; the first folder of `styles_dirs()` that has the name wins."""
+    found: dict[str, Path] = {}
+    for folder in styles_dirs():
+        for path in sorted(folder.glob('*.css')):
+            found.setdefault(path.stem, path)
+    return dict(sorted(found.items()))
+
+
 def list_styles() -> list[Style]:
-    return [resolve_style(p.stem) for p in sorted(STYLES_DIR.glob('*.css'))]
+    return [resolve_style(name) for name in _style_sheets()]
 
 
 def resolve_style(name_or_path: str | os.PathLike | None, source_path: Path | None = None) -> Style:
@@ -63,10 +79,10 @@ def resolve_style(name_or_path: str | os.PathLike | None, source_path: Path | No
         if not css_path.is_file():
             raise InputError('style sheet not found', css_path)
     else:
-        css_path = STYLES_DIR / f'{value}.css'
-        if not css_path.is_file():
-            known = ', '.join(p.stem for p in sorted(STYLES_DIR.glob('*.css')))
-            raise InputError(f'unknown style {value!r}; available: {known}')
+        sheets = _style_sheets()
+        css_path = sheets.get(value)
+        if css_path is None:
+            raise InputError(f'unknown style {value!r}; available: {", ".join(sheets)}')
     css_path = css_path.resolve()
     template_dirs = [css_path.parent, TEMPLATES_DIR]
     own = css_path.with_suffix('.html')
@@ -136,7 +152,7 @@ def _resolve_style_of(source: Source, style) -> Style:
     except InputError as e:
         message = f'{e.message}: {e.path}' if e.path else e.message
         raise InputError(message, source.path, line) from None
-    allowed = [source.path.resolve().parent, STYLES_DIR.resolve()]
+    allowed = [source.path.resolve().parent] + [folder.resolve() for folder in styles_dirs()]
     if not any(style_obj.css_path.is_relative_to(folder) for folder in allowed):
         raise InputError(f'style {value!r} is outside the project: a style named in the front matter '
                          'must be in styles/ or beside the manuscript (use --style for others)',
