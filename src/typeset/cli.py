@@ -86,7 +86,7 @@ def build(source, output, style, proof, marks):
     if proof:
         from . import proof as proof_stage
         copy = proof_stage.make_proof(result.output, source, style=style, marks=marks)
-        click.echo(f'{copy}: proof copy')
+        click.echo(f'{copy.path}: proof copy')
     sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import functools
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from fontTools.pens.basePen import BasePen
@@ -98,7 +99,7 @@ def _watermark(width: float, height: float) -> str:
     import math
     c, s = math.cos(math.pi / 4), math.sin(math.pi / 4)
     cx, cy = width / 2, height / 2
-    return (f'q 0.88 g {c:.5f} {s:.5f} {-s:.5f} {c:.5f} {cx:.3f} {cy:.3f} cm\n'
+    return (f'q 0.9 g {c:.5f} {s:.5f} {-s:.5f} {c:.5f} {cx:.3f} {cy:.3f} cm\n'
             + outline(text, -w / 2, -size * 0.35, size) + '\nQ')
 
 
@@ -118,9 +119,15 @@ def proof_path(pdf: Path) -> Path:
     return pdf.with_name(pdf.stem + '.proof.pdf')
 
 
+@dataclass
+class ProofCopy:
+    path: Path
+    labels: list[tuple[int, int, float]]   # (page, line number, baseline from the top, pt) as drawn
+
+
 def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
-               now: datetime.datetime | None = None) -> Path:
-    """Write the proof copy of `pdf` (built from `source`); returns its path."""
+               now: datetime.datetime | None = None) -> ProofCopy:
+    """Write the proof copy of `pdf` (built from `source`)."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, RectangleObject
 
@@ -135,6 +142,7 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
     rev = git_revision(source.resolve().parent)
     header = f'校样  {source}  {now:%Y-%m-%d %H:%M}' + (f'  git {rev}' if rev else '')
 
+    labels: list[tuple[int, int, float]] = []
     reader = PdfReader(str(pdf))
     writer = PdfWriter(clone_from=reader)
     for page, lines in zip(writer.pages, pages):
@@ -153,6 +161,7 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
             x = left + area[0] - 3 * MM - text_width(label, size)
             y = bottom + height - ln.base
             over.append(outline(label, x, y, size))
+            labels.append((lines.number, ln.number, ln.base))
         over.append('Q')
         over.append('q 0.35 g')
         over.append(outline(header, left + area[0], bottom + height - area[1] + 6 * MM, 8.0))
@@ -177,4 +186,4 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
             page.cropbox = page.mediabox
     target = Path(output) if output else proof_path(pdf)
     write_atomically(target, writer.write)
-    return target
+    return ProofCopy(target, labels)

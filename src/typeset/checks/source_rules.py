@@ -228,7 +228,7 @@ def dash_form(blocks, path):
     for b in blocks:
         t = b.text
         n = len(t)
-        for m in re.finditer(r'(?<!—)—(?!—)|(?<![-\w])--(?![-\w>])|一一', t):
+        for m in re.finditer(r'(?<!—)—(?!—)|(?<![-A-Za-z0-9_])--(?![-A-Za-z0-9_>])|一一', t):
             s = m.group()
             i, j = m.start(), m.end()
             left = t[i - 1] if i else ''

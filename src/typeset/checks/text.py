@@ -49,8 +49,16 @@ class Block:
         date): spaces in it may be deliberate and it needs no closing punctuation."""
         if self.kind in ('title', 'heading'):
             return True
-        text = self.text.replace(BOUNDARY, '').strip()
-        return heading_level(text) is not None if text else True
+        text = self.text.replace(BOUNDARY, '').replace(LINK_EDGE, '').strip()
+        if not text:
+            return True
+        if heading_level(text) is None:
+            return False
+        # A Markdown paragraph of a clause or two (…，…) is prose unless it is numbered
+        # or marked like a heading; plain-text lines are judged as the build judges them.
+        if self.kind == 'para' and re.search('[，、；]', text):
+            return bool(re.match(r'[●■◆▲★]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]|\d{1,2}[.．]', text))
+        return True
 
 
 FENCE = re.compile(r'^\s{0,3}(`{3,}|~{3,})')

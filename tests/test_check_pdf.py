@@ -1,0 +1,71 @@
+"""PDF rules on real renderings: the text read back, fonts, flush lines, with 第N页 第M行."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import ROOT
+from typeset.checks import check
+
+FIXTURES = ROOT / 'tests' / 'fixtures' / 'check'
+
+
+@pytest.fixture(scope='module')
+def report_check(tmp_path_factory):
+    return check(ROOT / 'source' / 'report.md', tmp_path_factory.mktemp('r') / 'report.pdf')
+
+
+def test_report_has_no_errors(report_check):
+    assert report_check.errors == [], [str(f) for f in report_check.errors]
+    assert report_check.pages >= 1
+
+
+def test_seed_full_check_gives_one_error_the_cut(tmp_path):
+    result = check(FIXTURES / 'seed.txt', tmp_path / 'seed.pdf')
+    assert [(f.rule, f.line) for f in result.errors] == [('paragraph-end', 25)]
+    assert not [f for f in result.findings if f.rule == 'text-mismatch']
+
+
+def test_clean_fixture_checks_clean(tmp_path):
+    result = check(FIXTURES / 'clean.md', tmp_path / 'clean.pdf')
+    assert result.errors == [], [str(f) for f in result.errors]
+
+
+def test_a_character_the_body_font_lacks_is_named_with_its_font(tmp_path):
+    src = tmp_path / 'fallback.md'
+    # 勠 is outside GB 2312: FandolFang has no glyph, Noto Serif CJK SC draws it
+    src.write_text('第一段正文。\n\n同心勠力，共同推进各项工作。\n', encoding='utf-8')
+    result = check(src, tmp_path / 'fallback.pdf')
+    fb = [f for f in result.findings if f.rule == 'font-fallback']
+    assert len(fb) == 1
+    f = fb[0]
+    assert f.extra['char'] == '勠' and 'Noto Serif CJK SC' in f.message and 'FandolFang' in f.message
+    assert (f.page, f.page_line) == (1, 2)
+
+
+def test_ragged_style_gives_lines_not_flush_with_page_and_line(tmp_path):
+    src = tmp_path / 'ragged.md'
+    para = '各单位要充分认识做好安全生产工作的重要性，坚持安全第一、预防为主的方针，' * 4 + '切实落实。'
+    src.write_text(f'# 标题\n\n{para}\n', encoding='utf-8')
+    result = check(src, tmp_path / 'ragged.pdf', style=str(FIXTURES / 'ragged.css'))
+    ragged = [f for f in result.findings if f.rule == 'line-not-flush']
+    assert ragged, [str(f) for f in result.findings]
+    # the title is line 1; every line of the paragraph but its last is short
+    assert [(f.page, f.page_line) for f in ragged] == [(1, n) for n in range(2, 2 + len(ragged))]
+    assert all('mm short of the right edge' in f.message for f in ragged)
+
+
+def test_text_changed_in_the_pdf_is_located(tmp_path):
+    """Break the PDF on purpose: verify it against a source that says something else."""
+    from typeset import pipeline
+    from typeset.checks import _verify, pdf_rules
+    from typeset.checks.text import blocks_of
+    src = tmp_path / 'doc.md'
+    src.write_text('第一段正文。\n\n第二段说的是原来的话。\n', encoding='utf-8')
+    built = pipeline.build(src, tmp_path / 'doc.pdf')
+    src.write_text('第一段正文。\n\n第二段说的是后来的话。\n', encoding='utf-8')
+    prepared = pipeline.prepare(src)
+    found, _ = _verify(built.output, prepared, pdf_rules.probe_layout(prepared.style), blocks_of(prepared.source))
+    tm = [f for f in found if f.rule == 'text-mismatch']
+    assert len(tm) == 1
+    assert tm[0].message == '“后” of the source is “原” in the PDF'
+    assert (tm[0].line, tm[0].page, tm[0].page_line) == (3, 1, 2)
