@@ -135,7 +135,11 @@ def decode(data: bytes, path) -> tuple[str, str]:
                 text = None
             if text is not None and _reads_as_chinese(text):
                 return text, 'gb18030'
-            why = 'the file is not UTF-8, UTF-16 or GB18030 (GBK) text; save it as UTF-8'
+            if text is not None:
+                why = ('not UTF-8; it would decode as GB18030 (GBK) but does not read as Chinese '
+                       'text, so it is not guessed; save the file as UTF-8')
+            else:
+                why = 'the file is not UTF-8, UTF-16 or GB18030 (GBK) text; save it as UTF-8'
         else:
             why = 'the rest of the file is UTF-8, so this byte is damaged; fix or retype the character'
         raise InputError(f'cannot decode byte 0x{data[at]:02x} at offset {at}: {why}',
