@@ -155,12 +155,19 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
         over = ['q 0.15 0.3 0.75 rg']
         size = 8.0
         for ln in lines.body:
-            if ln.number is None or any(o is not ln and o.number == ln.number and o.x0 < ln.x0 for o in lines.body):
+            if ln.number is None or any(o is not ln and o.column == ln.column and o.number == ln.number
+                                        and o.x0 < ln.x0 for o in lines.body):
                 continue
             label = str(ln.number)
-            x = left + area[0] - 3 * MM - text_width(label, size)
+            if ln.column and lines.columns:
+                # in the gutter before its column, small
+                s = 5.0
+                x = left + min(lines.columns[ln.column - 1][0], ln.x0) - 0.6 * MM - text_width(label, s)
+            else:
+                s = size
+                x = left + area[0] - 3 * MM - text_width(label, s)
             y = bottom + height - ln.base
-            over.append(outline(label, x, y, size))
+            over.append(outline(label, x, y, s))
             labels.append((lines.number, ln.number, ln.base))
         over.append('Q')
         over.append('q 0.35 g')

@@ -319,7 +319,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         if not placed:
             return {}
         p = placed[max(0, min(i, len(placed) - 1))]
-        return {'page': p.line.page, 'page_line': p.line.number}
+        return {'page': p.line.page, 'page_line': p.line.number, 'column': p.line.column}
 
     def pos_src(i: int):
         if locate is None:
@@ -420,6 +420,14 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
     findings += _fonts(placed, match_of, exp, prepared)
 
     # 3. lines -----------------------------------------------------------------------
+    column_edges = {}
+    for page in pages:
+        ends = defaultdict(Counter)
+        for ln in page.body:
+            if ln.column:
+                ends[ln.column][round(ln.x1, 1)] += 1
+        for c, counter in ends.items():
+            column_edges[(page.number, c)] = counter.most_common(1)[0][0]
     for k, ln in enumerate(body):
         nxt = body[k + 1] if k + 1 < len(body) else None
         prev = body[k - 1] if k else None
@@ -427,7 +435,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         blk = exp.blocks[b] if b is not None else None
         continues = nxt is not None and block_last(ln) is not None and block_first(nxt) == block_last(ln)
         continued = prev is not None and b is not None and block_last(prev) == b
-        at = {'page': ln.page, 'page_line': ln.number}
+        at = {'page': ln.page, 'page_line': ln.number, 'column': ln.column}
         text = ln.text
         if continued and text[0] in START_BAD:
             findings.append(Finding('line-start', 'error', f'line starts with {text[0]} ({text[:6]}…)', **at))
@@ -441,9 +449,14 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
                 findings.append(Finding('line-split', 'error', f'{split} split across lines: …{text[-4:]} | {nxt.text[:4]}…',
                                         **at))
         area = layout.area(ln.page)
+        flush_edge = area[2]
+        if ln.column:
+            # a column's right edge: where most of its lines end (the style's column
+            # widths are not known here; a ragged column still has its longest lines flush)
+            flush_edge = column_edges[(ln.page, ln.column)]
         if (continues and blk is not None and blk.align == 'justify' and not blk.in_table
-                and ln.x1 < area[2] - FLUSH_TOLERANCE):
-            short = (area[2] - ln.x1) / MM
+                and ln.x1 < flush_edge - FLUSH_TOLERANCE):
+            short = (flush_edge - ln.x1) / MM
             findings.append(Finding('line-not-flush', 'warning',
                                     f'line ends {short:.2f} mm short of the right edge (…{text[-6:]})', **at))
         over = _overrun(ln, area, layout)
@@ -461,7 +474,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         if b is not None and exp.blocks[b].heading and not exp.blocks[b].classes == ('doc-title',):
             findings.append(Finding('heading-last', 'warning',
                                     f'heading {last.text[:12]} is the last line of the page: it belongs with its text',
-                                    page=page.number, page_line=last.number))
+                                    page=page.number, page_line=last.number, column=last.column))
     # 4. the grid --------------------------------------------------------------------
     if layout.pitch:
         findings += _grid(pages, layout, exp, block_first)
@@ -540,7 +553,7 @@ def _fonts(placed, match_of, exp: Expected, prepared) -> list[Finding]:
             why = f'the style asks for {asked}, which is not in fonts/'
         out.append(Finding('font-fallback', 'warning' if declared else 'error',
                            f'{char} U+{ord(char):04X} {unicodedata.name(char, "")} drawn with {drawn}: {why}{more}',
-                           page=first.line.page, page_line=first.line.number,
+                           page=first.line.page, page_line=first.line.number, column=first.line.column,
                            extra={'char': char, 'font': drawn, 'asked': asked, 'count': len(where)}))
     return out
 
@@ -568,12 +581,14 @@ def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:
             more = f' ({len(lst)} lines on this page)' if len(lst) > 1 else ''
             out.append(Finding('grid-drift', 'warning',
                                f'baseline {d / MM:.2f} mm off the {pitch / MM:.3f} mm line grid{more}',
-                               page=pno, page_line=ln.number))
+                               page=pno, page_line=ln.number, column=ln.column))
     # horizontal: a full line of Chinese in a justified block has one character per cell,
     # each starting on a cell (a line with a character pushed down or punctuation pulled
     # up is justified off the grid on purpose, by clreq, and is not counted)
     if cell:
         for page in pages:
+            if page.columns:
+                continue
             x0, _, x1, _ = layout.area(page.number)
             for ln in page.body:
                 b = block_first(ln)

@@ -34,6 +34,7 @@ class Line:
     glyphs: list[Glyph]
     number: int | None = None  # body line number on its page (None: outside the type area)
     index: int = 0            # position in the document's reading order of body lines
+    column: int | None = None  # 1-based column on a page set in columns (None: one column, or spanning)
 
     @property
     def text(self) -> str:
@@ -64,6 +65,7 @@ class Page:
     lines: list[Line]
     area: tuple[float, float, float, float] | None = None   # type area x0, top, x1, bottom (pt)
     body: list[Line] = field(default_factory=list)
+    columns: list[tuple[float, float]] = field(default_factory=list)   # x ranges, when set in columns
 
 
 def _strip_subset(name: str) -> str:
@@ -147,7 +149,11 @@ def inside(line: Line, area) -> bool:
 
 def read_pdf(path: Path | str, areas=None) -> list[Page]:
     """Pages of a PDF with their lines; `areas(page_number)` gives each page's type area
-    (x0, top, x1, bottom in pt from the top left), else page-number lines are left out."""
+    (x0, top, x1, bottom in pt from the top left), else page-number lines are left out.
+
+    On a page set in columns, lines are split at the gutters and read column by column
+    (a line across the gutters, a title, ends one band of columns and starts the next);
+    lines are numbered per column, and `Line.column` says which."""
     import pdfplumber
     pages = []
     with pdfplumber.open(str(path)) as pdf:
@@ -156,16 +162,15 @@ def read_pdf(path: Path | str, areas=None) -> list[Page]:
             area = areas(i) if areas else None
             page = Page(i, float(p.width), float(p.height), lines, area)
             if area:
-                page.body = [ln for ln in lines if inside(ln, area)]
+                body = [ln for ln in lines if inside(ln, area)]
             else:
-                page.body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
-            # Lines on one baseline (table cells, columns of a row) share their number.
-            n, prev = 0, None
-            for ln in page.body:
-                if prev is None or abs(ln.base - prev) > 2.0:
-                    n += 1
-                    prev = ln.base
-                ln.number = n
+                body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
+            gutters = _gutters(body, area)
+            if gutters:
+                page.body, page.columns = _in_columns(body, gutters, area)
+            else:
+                page.body = body
+            _number(page)
             pages.append(page)
     k = 0
     for page in pages:
@@ -173,3 +178,109 @@ def read_pdf(path: Path | str, areas=None) -> list[Page]:
             ln.index = k
             k += 1
     return pages
+
+
+def _number(page: Page) -> None:
+    # Lines on one baseline (table cells) share their number; columns count their own.
+    counters: dict[int | None, tuple[int, float | None]] = {}
+    for ln in page.body:
+        n, prev = counters.get(ln.column, (0, None))
+        if prev is None or abs(ln.base - prev) > 2.0:
+            n += 1
+            prev = ln.base
+        counters[ln.column] = (n, prev)
+        ln.number = n
+
+
+def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
+    """Vertical strips inside the type area that (almost) no line crosses."""
+    if len(body) < 6:
+        return []
+    glyphs = [g for ln in body for g in ln.glyphs]
+    x0 = area[0] if area else min(g.x0 for g in glyphs)
+    x1 = area[2] if area else max(g.x1 for g in glyphs)
+    width = int(x1 - x0) + 1
+    if width < 50:
+        return []
+    cover = [0] * width
+    rows = 0
+    for ln in body:
+        rows += 1
+        seen = set()
+        for g in ln.glyphs:
+            for b in range(max(0, int(g.x0 - x0) + 1), min(width, int(g.x1 - x0))):
+                seen.add(b)
+        for b in seen:
+            cover[b] += 1
+    threshold = max(2, 0.08 * rows)
+    gutters = []
+    b = 0
+    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
+    while b < width:
+        if cover[b] < threshold:
+            e = b
+            while e < width and cover[e] < threshold:
+                e += 1
+            # interior strips at least a third of the type size wide, with text on both sides
+            if b > size and e < width - size and e - b >= size / 3:
+                gutters.append((x0 + b, x0 + e))
+            b = e
+        else:
+            b += 1
+    # a gutter has text beside it down the page, not just a short indented line
+    return [g for g in gutters if _both_sides(body, g) >= 3]
+
+
+def _both_sides(body, gutter) -> int:
+    a, b = gutter
+    return sum(1 for ln in body if any(g.x1 <= a + 1 for g in ln.glyphs) and any(g.x0 >= b - 1 for g in ln.glyphs)) \
+        + sum(1 for ln in body if all(g.x0 >= b - 1 for g in ln.glyphs))
+
+
+def _in_columns(body: list[Line], gutters, area):
+    edges = [area[0] if area else min(ln.x0 for ln in body)] + [x for g in gutters for x in g] + \
+        [area[2] if area else max(ln.x1 for ln in body)]
+    columns = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
+    pieces: list[Line] = []
+    for ln in body:
+        crosses = any(g.x0 < a and g.x1 > b for g in ln.glyphs for a, b in gutters)
+        if crosses:
+            ln.column = None
+            pieces.append(ln)
+            continue
+        by_col: dict[int, list[Glyph]] = {}
+        for g in ln.glyphs:
+            # by where the glyph starts: a mark hanging into the gutter belongs to its line
+            start = g.x0 + 0.5
+            c = next((k for k, (a, b) in enumerate(columns) if start < b or k == len(columns) - 1), 0)
+            by_col.setdefault(c, []).append(g)
+        for c, gs in by_col.items():
+            piece = Line(ln.page, gs, column=c + 1)
+            pieces.append(piece)
+    # A short heading between two bands of columns (column-span: all) may not reach across
+    # a gutter: it is alone on its baseline, set apart above and below.
+    pieces.sort(key=lambda ln: ln.base)
+    gaps = sorted(b.base - a.base for a, b in zip(pieces, pieces[1:]) if b.base - a.base > 2)
+    pitch = gaps[len(gaps) // 2] if gaps else 0
+    bases = [ln.base for ln in pieces]
+    for k, ln in enumerate(pieces):
+        if ln.column is None or not pitch:
+            continue
+        alone = not any(o is not ln and abs(o.base - ln.base) < 2 for o in pieces)
+        same = [o.base for o in pieces if o.column == ln.column and o is not ln]
+        above = min((ln.base - b for b in same if b < ln.base), default=1e9)
+        below = min((b - ln.base for b in same if b > ln.base), default=1e9)
+        if alone and above > 1.4 * pitch and below > 1.1 * pitch:
+            ln.column = None
+    # reading order: bands split by lines across the gutters; in a band, column by column
+    ordered: list[Line] = []
+    band: list[Line] = []
+    for ln in pieces:
+        if ln.column is None:
+            ordered += sorted(band, key=lambda x: (x.column, x.base, x.x0))
+            band = []
+            ordered.append(ln)
+        else:
+            band.append(ln)
+    ordered += sorted(band, key=lambda x: (x.column, x.base, x.x0))
+    return ordered, columns

@@ -36,9 +36,9 @@ def human(result, colour: bool) -> str:
             by_page[f.page].append(f)
         for page in sorted(by_page):
             out.append(c(f'  第{page}页', bold=True))
-            for f in sorted(by_page[page], key=lambda f: f.page_line or 0):
-                line = f'第{f.page_line}行' if f.page_line else ''
-                out.append(f'    {line:>6}  {c(f.severity, COLOURS.get(f.severity))}  {f.message}  '
+            for f in sorted(by_page[page], key=lambda f: (f.column or 0, f.page_line or 0)):
+                line = (f'第{f.column}栏 ' if f.column else '') + (f'第{f.page_line}行' if f.page_line else '')
+                out.append(f'    {line:>10}  {c(f.severity, COLOURS.get(f.severity))}  {f.message}  '
                            f'{c(f.rule, dim=True)}')
     for f in other:
         out.append(f'  {c(f.severity, COLOURS.get(f.severity))}  {f.message}  {c(f.rule, dim=True)}')
