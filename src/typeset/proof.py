@@ -137,7 +137,7 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
     source = Path(source)
     prepared_style = pipeline.prepare(source, style=style).style
     layout = pdf_rules.probe_layout(prepared_style)
-    pages = read_pdf(pdf, areas=layout.area)
+    pages = read_pdf(pdf, areas=layout.area, columns=layout.columns)
     now = now or datetime.datetime.now()
     rev = git_revision(source.resolve().parent)
     header = f'校样  {source}  {now:%Y-%m-%d %H:%M}' + (f'  git {rev}' if rev else '')

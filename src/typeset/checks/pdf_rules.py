@@ -51,6 +51,7 @@ class Layout:
     areas: list[tuple[float, float, float, float]]   # first page, a left page, a right page
     font_size: float                                 # body size, pt
     letter_spacing: float = 0.0                      # pt
+    columns: bool = False                            # the body is set in columns
     pitch: float | None = None                       # grid line pitch, pt
     cell: float | None = None                        # grid cell, pt
 
@@ -251,10 +252,17 @@ def _probe(css_path: str, mtime: float) -> Layout:
         areas.append(areas[-1])
     # the body size and the grid come from the root element's computed style
     from weasyprint.css import get_all_computed_styles
-    html = weasyprint.HTML(string='<html><body><p>x</p></body></html>')
-    style = get_all_computed_styles(html, user_stylesheets=[weasyprint.CSS(string=css)])(html.etree_element)
+    html = weasyprint.HTML(string='<html><body class="body"><main class="body"><p>x</p></main></body></html>')
+    style_for = get_all_computed_styles(html, user_stylesheets=[weasyprint.CSS(string=css)])
+    style = style_for(html.etree_element)
+    multi = False
+    for el in html.etree_element.iter():
+        st = style_for(el) if isinstance(el.tag, str) else None
+        if st is not None and el.tag in ('html', 'body', 'main') and st['column_count'] not in ('auto', 1):
+            multi = True
     size = style['font_size'] * PX
     layout = Layout(areas, size)
+    layout.columns = multi
     ls = style['letter_spacing']
     layout.letter_spacing = ls * PX if isinstance(ls, (int, float)) else 0.0
     grid = style['__cjk_grid']
@@ -307,7 +315,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
     character, for findings that also point into the source."""
     layout = layout or probe_layout(prepared.style)
     if pages is None:
-        pages = read_pdf(pdf_path, areas=layout.area)
+        pages = read_pdf(pdf_path, areas=layout.area, columns=layout.columns)
     exp = expected or expected_text(prepared)
     findings: list[Finding] = []
     path = str(prepared.source.path)
@@ -454,7 +462,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
             # a column's right edge: where most of its lines end (the style's column
             # widths are not known here; a ragged column still has its longest lines flush)
             flush_edge = column_edges[(ln.page, ln.column)]
-        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table
+        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table and not blk.heading
                 and ln.x1 < flush_edge - FLUSH_TOLERANCE):
             short = (flush_edge - ln.x1) / MM
             findings.append(Finding('line-not-flush', 'warning',

@@ -147,12 +147,13 @@ def inside(line: Line, area) -> bool:
     return top - 1 <= line.base <= bottom + 1 and line.x1 > x0 and line.x0 < x1
 
 
-def read_pdf(path: Path | str, areas=None) -> list[Page]:
+def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
     """Pages of a PDF with their lines; `areas(page_number)` gives each page's type area
     (x0, top, x1, bottom in pt from the top left), else page-number lines are left out.
 
     On a page set in columns, lines are split at the gutters and read column by column
-    (a line across the gutters, a title, ends one band of columns and starts the next);
+    (a line across the gutters, a title, ends one band of columns and starts the next)
+    when `columns` says the style sets the body in columns (a table is not columns);
     lines are numbered per column, and `Line.column` says which."""
     import pdfplumber
     pages = []
@@ -165,7 +166,7 @@ def read_pdf(path: Path | str, areas=None) -> list[Page]:
                 body = [ln for ln in lines if inside(ln, area)]
             else:
                 body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
-            gutters = _gutters(body, area)
+            gutters = _gutters(body, area) if columns else []
             if gutters:
                 page.body, page.columns = _in_columns(body, gutters, area)
             else:
