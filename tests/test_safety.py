@@ -364,9 +364,6 @@ def test_same_source_same_bytes(tmp_path, monkeypatch):
         assert 'CreationDate' not in pdf.metadata and 'ModDate' not in pdf.metadata  # never the clock
 
 
-@pytest.mark.xfail(strict=False, reason='cjk/linebreak.py _font_key caches Pango fonts by pointer address; '
-                   'a freed font whose address is reused by a later build gets the old key, so '
-                   'widths can differ by 1/1000 em between builds in one process')
 def test_same_source_same_bytes_in_one_process(tmp_path):
     """The library, called repeatedly (a server, a test suite), must not drift either."""
     other = tmp_path / 'other.md'
