@@ -197,3 +197,11 @@ def test_corpus_documents_build(tmp_path, name):
     assert not Counter(HAN.findall(source)) - Counter(HAN.findall(pdf_text(out)))
     for finding in result.errors:
         assert finding.rule in ('glyph-missing', 'resource-outside-project'), finding
+
+
+def test_ordered_list_keeps_its_start_number(tmp_path):
+    """A numbering that continues after a paragraph (corpus 02: 6. 7. …) must not restart at 1."""
+    out, _ = build_markdown(tmp_path, '# 标题\n\n说明。\n\n6. 第六项内容。\n7. 第七项内容。\n')
+    with pdfplumber.open(out) as pdf:
+        text = pdf.pages[0].extract_text()
+    assert '6.' in text and '7.' in text and '1.' not in text

@@ -41,9 +41,19 @@ class CJKTreeprocessor(Treeprocessor):
             self._join_across(el)
         for p in root.iter('p'):
             self._strip_indent(p)
+        for ol in root.iter('ol'):
+            self._list_start(ol)
         for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
             for heading in root.iter(level):
                 self._clauses(heading)
+
+    @staticmethod
+    def _list_start(ol):
+        # WeasyPrint's UA sheet resets the list-item counter to 0 and ignores `start`, so a
+        # list that continues a numbering (6. 7. … after a paragraph) would restart at 1.
+        start = ol.get('start')
+        if start and start.lstrip('-').isdigit():
+            ol.set('style', f'counter-reset: list-item {int(start) - 1}')
 
     @staticmethod
     def _clauses(heading):
