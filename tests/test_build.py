@@ -205,3 +205,9 @@ def test_ordered_list_keeps_its_start_number(tmp_path):
     with pdfplumber.open(out) as pdf:
         text = pdf.pages[0].extract_text()
     assert '6.' in text and '7.' in text and '1.' not in text
+
+
+def test_library_api_checks_without_the_cli(tmp_path):
+    result = typeset.check(ROOT / 'source' / 'report.md', tmp_path / 'r.pdf')
+    assert result.errors == []
+    assert (tmp_path / 'r.pdf').stat().st_size > 10000

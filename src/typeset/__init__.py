@@ -3,6 +3,8 @@
     >>> import typeset
     >>> result = typeset.build('source/report.md')          # → output/report.pdf
     >>> result.pages, result.output, result.findings
+    >>> report = typeset.check('source/report.md')            # lint + build + verify
+    >>> [str(f) for f in report.findings]
 
 The CLI (`typeset build`, `typeset check`, …) is a thin layer over these functions.
 """
@@ -13,5 +15,13 @@ __version__ = '0.1.0'
 from .errors import Finding, InputError, TypesetError  # noqa: E402
 from .pipeline import BuildResult, build, prepare, STYLES_DIR, list_styles  # noqa: E402
 
-__all__ = ['build', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
+
+
+def check(source='source/report.md', output=None, *, style=None, source_only=False):
+    """Lint the manuscript, build it and verify the PDF against it (`typeset check`)."""
+    from .checks import check as run_check  # pdfplumber is loaded only when checking
+    return run_check(source, output, style=style, source_only=source_only)
+
+
+__all__ = ['build', 'check', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
            'STYLES_DIR', 'list_styles', '__version__']
