@@ -389,6 +389,15 @@ def escape_markdown(text: str) -> str:
     return re.sub(r'^([#>+\-])', r'\\\1', text)
 
 
+HEADING_BULLETS = '●■◆▲★'
+
+
+def numbered_or_bulleted(text: str) -> bool:
+    """Whether a line opens with official numbering (一、 （一） 1. （1）) or a heading bullet."""
+    s = text.strip()
+    return bool(s) and (s[0] in HEADING_BULLETS or any(p.match(s) for p, _ in HEADING_NUMBERING))
+
+
 def heading_level(line: str) -> int | None:
     """Heading level of a plain-text line, or None for a paragraph.
 
@@ -403,7 +412,7 @@ def heading_level(line: str) -> int | None:
             return level
     if s[-1] in SENTENCE_END + '，、：,.;:':
         return None
-    if s[0] in '●■◆▲★':
+    if s[0] in HEADING_BULLETS:
         return 3
     return 2
 

@@ -12,7 +12,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ..source import Source, heading_level, looks_line_per_paragraph, split_front_matter
+from ..source import (Source, heading_level, looks_line_per_paragraph, numbered_or_bulleted,
+                      split_front_matter)
 
 HAN_RANGES = '\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f'
 HAN = re.compile(f'[{HAN_RANGES}]')
@@ -57,7 +58,7 @@ class Block:
         # A Markdown paragraph of a clause or two (…，…) is prose unless it is numbered
         # or marked like a heading; plain-text lines are judged as the build judges them.
         if self.kind == 'para' and re.search('[，、；]', text):
-            return bool(re.match(r'[●■◆▲★]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]|\d{1,2}[.．]', text))
+            return numbered_or_bulleted(text)
         return True
 
 
