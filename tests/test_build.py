@@ -211,3 +211,28 @@ def test_library_api_checks_without_the_cli(tmp_path):
     result = typeset.check(ROOT / 'source' / 'report.md', tmp_path / 'r.pdf')
     assert result.errors == []
     assert (tmp_path / 'r.pdf').stat().st_size > 10000
+
+
+def test_long_title_breaks_at_meaningful_points(tmp_path):
+    """A manuscript's title too long for a line breaks where a typesetter would break it
+    (after 和, 、; before 的通知), never inside a word such as 增值|税."""
+    title = '国务院关于外商投资企业和外国企业适用增值税、消费税、营业税等税收暂行条例有关问题的通知'
+    out, _ = build_markdown(tmp_path, f'# {title}\n\n各省、自治区、直辖市人民政府：\n\n现通知如下。\n')
+    with pdfplumber.open(out) as pdf:
+        chars = [c for c in pdf.pages[0].chars if c['size'] == pytest.approx(22, abs=0.1)]
+    rows = {}
+    for c in chars:
+        rows.setdefault(round(c['top']), []).append(c['text'])
+    lines = [''.join(rows[k]) for k in sorted(rows)]
+    assert ''.join(lines) == title
+    assert lines == ['国务院关于外商投资企业和', '外国企业适用增值税、消费税、', '营业税等税收暂行条例有关问题的通知']
+
+
+def test_addressee_stands_flush_left(tmp_path):
+    out, _ = build_markdown(tmp_path, '# 关于开展检查工作的通知\n\n各省、自治区、直辖市人民政府：\n\n现将有关事项通知如下。\n')
+    with pdfplumber.open(out) as pdf:
+        first = {}
+        for c in pdf.pages[0].chars:
+            first.setdefault(c['text'], c['x0'])
+    assert first['各'] == pytest.approx(28 * MM, abs=0.3)          # 主送机关: flush left
+    assert first['现'] == pytest.approx(28 * MM + 2 * 156 / 28 * MM, abs=0.3)  # paragraph: two cells in

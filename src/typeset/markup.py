@@ -41,11 +41,26 @@ class CJKTreeprocessor(Treeprocessor):
             self._join_across(el)
         for p in root.iter('p'):
             self._strip_indent(p)
+        self._mark_addressee(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
         for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
             for heading in root.iter(level):
                 self._clauses(heading)
+
+    @staticmethod
+    def _mark_addressee(root):
+        """主送机关 (各省、自治区…：, 各位代表：) stands flush left under the title (GB/T
+        9704 7.2.4), unlike a paragraph: a short line ending in a colon, before the first
+        heading of the body."""
+        for el in root:
+            if el.tag in ('h2', 'h3', 'h4', 'h5', 'h6'):
+                return
+            if el.tag != 'p':
+                continue
+            text = ''.join(el.itertext()).strip()
+            if text.endswith(('：', ':')) and len(text) <= 60 and not any(c in text for c in '。！？'):
+                el.set('class', 'addressee')
 
     @staticmethod
     def _list_start(ol):
