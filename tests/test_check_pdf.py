@@ -69,3 +69,18 @@ def test_text_changed_in_the_pdf_is_located(tmp_path):
     assert len(tm) == 1
     assert tm[0].message == '“后” of the source is “原” in the PDF'
     assert (tm[0].line, tm[0].page, tm[0].page_line) == (3, 1, 2)
+
+
+def test_check_fetches_nothing_the_build_refused(tmp_path):
+    """check reads computed styles with WeasyPrint too; a stylesheet outside the project
+    that the build refused must not change what check expects (here: hide every p)."""
+    (tmp_path / 'outside').mkdir()
+    (tmp_path / 'outside' / 'evil.css').write_text('p { display: none }', encoding='utf-8')
+    (tmp_path / 'doc').mkdir()
+    src = tmp_path / 'doc' / 'd.md'
+    src.write_text('# 标题\n\n<link rel="stylesheet" href="../outside/evil.css">\n\n正文在这里。\n', encoding='utf-8')
+    import typeset
+    result = typeset.check(src, tmp_path / 'doc' / 'd.pdf')
+    rules = [f.rule for f in result.findings]
+    assert 'resource-outside-project' in rules
+    assert 'text-mismatch' not in rules, [str(f) for f in result.findings]

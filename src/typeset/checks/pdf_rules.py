@@ -84,9 +84,25 @@ class Expected:
     table_heads: list[str] = field(default_factory=list)  # repeated on every page a table spans
 
 
+def _no_fetcher():
+    """The checks read computed styles only, never resources: the build's sandbox has
+    already judged every reference, so nothing is fetched here, least of all from outside
+    the project or the network."""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith('data:'):
+                return super().fetch(url, headers)
+            raise ValueError(f'not fetched by checks: {url}')
+
+    return NoFetcher()
+
+
 def _style_sheets(prepared):
     import weasyprint
-    return [weasyprint.CSS(string=prepared.style.css, base_url=prepared.style.css_path.as_uri())]
+    return [weasyprint.CSS(string=prepared.style.css, base_url=prepared.style.css_path.as_uri(),
+                           url_fetcher=_no_fetcher())]
 
 
 def expected_text(prepared) -> Expected:
@@ -94,7 +110,8 @@ def expected_text(prepared) -> Expected:
     and font family, from CSS computed styles (no layout)."""
     import weasyprint
     from weasyprint.css import get_all_computed_styles
-    html = weasyprint.HTML(string=prepared.html, base_url=prepared.source.path.resolve().parent.as_uri() + '/')
+    html = weasyprint.HTML(string=prepared.html, base_url=prepared.source.path.resolve().parent.as_uri() + '/',
+                           url_fetcher=_no_fetcher())
     style_for = get_all_computed_styles(html, user_stylesheets=_style_sheets(prepared))
     chars: list[str] = []
     block_of: list[int] = []
@@ -241,8 +258,10 @@ def _probe(css_path: str, mtime: float) -> Layout:
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        doc = weasyprint.HTML(string=stub, base_url=Path(css_path).parent.as_uri() + '/').render(
-            stylesheets=[weasyprint.CSS(string=css, base_url=Path(css_path).as_uri())])
+        doc = weasyprint.HTML(string=stub, base_url=Path(css_path).parent.as_uri() + '/',
+                              url_fetcher=_no_fetcher()).render(
+            stylesheets=[weasyprint.CSS(string=css, base_url=Path(css_path).as_uri(),
+                                        url_fetcher=_no_fetcher())])
     areas = []
     for p in doc.pages[:3]:
         b = p._page_box
@@ -252,8 +271,10 @@ def _probe(css_path: str, mtime: float) -> Layout:
         areas.append(areas[-1])
     # the body size and the grid come from the root element's computed style
     from weasyprint.css import get_all_computed_styles
-    html = weasyprint.HTML(string='<html><body class="body"><main class="body"><p>x</p></main></body></html>')
-    style_for = get_all_computed_styles(html, user_stylesheets=[weasyprint.CSS(string=css)])
+    html = weasyprint.HTML(string='<html><body class="body"><main class="body"><p>x</p></main></body></html>',
+                           url_fetcher=_no_fetcher())
+    style_for = get_all_computed_styles(
+        html, user_stylesheets=[weasyprint.CSS(string=css, url_fetcher=_no_fetcher())])
     style = style_for(html.etree_element)
     multi = False
     for el in html.etree_element.iter():
