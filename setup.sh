@@ -13,6 +13,10 @@ cd "$(dirname "$0")"
 # a 10-page report takes ~6 s instead of ~0.5 s.
 SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 poppler-utils)
 
+PY=${PYTHON:-python3}
+# Debian's own python3 has no ensurepip (so no venv) without python3-venv.
+"$PY" -c 'import ensurepip' 2>/dev/null || SYSTEM_PACKAGES+=(python3-venv)
+
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -25,7 +29,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -134,6 +134,7 @@ def preview(source, outdir, dpi, style, pdf_path):
 
 
 @main.command()
+@guarded
 def styles():
     """List the house styles."""
     for style in pipeline.list_styles():

@@ -36,14 +36,20 @@ class Style:
 
     @property
     def css(self) -> str:
-        return self.css_path.read_text(encoding='utf-8')
+        try:
+            return self.css_path.read_text(encoding='utf-8')
+        except UnicodeDecodeError as e:
+            raise InputError(f'style sheet is not UTF-8 (byte 0x{e.object[e.start]:02x} at offset {e.start})',
+                             self.css_path) from None
+        except OSError as e:
+            raise InputError(f'cannot read style sheet: {e.strerror}', self.css_path) from None
 
 
 def _description(css_path: Path) -> str:
     try:
         head = css_path.read_text(encoding='utf-8')[:2000]
-    except OSError:
-        return ''
+    except (OSError, UnicodeDecodeError):
+        return '(unreadable: not a UTF-8 text file)'
     m = re.match(r'\s*/\*\s*(.*?)\s*(?:\n|\*/)', head, re.S)
     return m.group(1).strip() if m else ''
 

@@ -17,6 +17,7 @@ import re
 import weasyprint
 
 from . import chars, justify, linebreak
+from ..errors import TypesetError
 from .settings import Settings, settings_for
 
 SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
@@ -24,7 +25,7 @@ SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
 __all__ = ['install', 'installed', 'UnsupportedWeasyPrint', 'Settings', 'settings_for']
 
 
-class UnsupportedWeasyPrint(RuntimeError):
+class UnsupportedWeasyPrint(TypesetError, RuntimeError):
     """The installed WeasyPrint is outside the range the patches were tested on."""
 
 
