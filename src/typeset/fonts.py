@@ -73,14 +73,6 @@ def cmap(spec: FontSpec) -> frozenset[int]:
     return _cmap(str(spec.file), mtime)
 
 
-def family_cmap(specs: list[FontSpec], family: str) -> frozenset[int]:
-    out = frozenset()
-    for s in specs:
-        if s.family == family:
-            out |= cmap(s)
-    return out
-
-
 def uncovered(text: str, specs: list[FontSpec]) -> set[str]:
     """Characters of `text` that no configured font has a glyph for."""
     chars = {c for c in set(text) if not c.isspace() and ord(c) >= 0x20 and not _invisible(c)}

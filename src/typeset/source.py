@@ -9,7 +9,6 @@ import codecs
 import datetime
 import re
 import stat
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -437,7 +436,3 @@ def text_to_markdown(lines: list[str], first_line: int, meta: dict) -> tuple[str
         out.append('')
         line_map.append(n)
     return '\n'.join(out), line_map
-
-
-def char_name(ch: str) -> str:
-    return unicodedata.name(ch, f'U+{ord(ch):04X}')

@@ -92,7 +92,6 @@ def _key_line(path, key) -> int | None:
 def _locator(blocks, expected_text: str, source_text: str = ''):
     """Expected (rendered) character index → (file line, col), by aligning the rendered
     text with the manuscript's reader-visible text."""
-    import difflib
     from .text import BOUNDARY, LINK_EDGE
     chars = [(c, ln, col) for b in blocks for c, ln, col in b.chars
              if c not in (BOUNDARY, LINK_EDGE) and not c.isspace()]

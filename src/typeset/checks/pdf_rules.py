@@ -9,7 +9,6 @@ number the proof copy prints in the margin.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import unicodedata
