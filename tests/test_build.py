@@ -177,7 +177,7 @@ def test_plain_text_manuscript(tmp_path):
 
 
 def test_text_headings_by_official_numbering():
-    from typeset.source import heading_level
+    from typeset.numbering import heading_level
     assert heading_level('一、总体要求') == 2
     assert heading_level('（二）加强组织领导') == 3
     assert heading_level('3.强化保障') == 4

@@ -15,7 +15,7 @@ import pdfplumber
 import pytest
 
 import typeset
-from typeset import fonts, pipeline, source
+from typeset import fonts, frontmatter, pipeline, source
 from typeset.errors import InputError
 from typeset.source import read_source
 
@@ -175,7 +175,7 @@ def test_unclosed_front_matter(tmp_path):
 def test_unknown_key_lists_the_known_ones(tmp_path):
     err = error_of(write(tmp_path, '---\ntitle: 标题\ncolour: red\n---\n正文\n'))
     assert err.line == 3 and "'colour'" in err.message
-    for key in source.FRONT_MATTER_KEYS:
+    for key in frontmatter.KEYS:
         assert key in err.message
 
 

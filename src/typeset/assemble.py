@@ -15,6 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
+from .chars import break_allowed
 from .errors import InputError
 
 
@@ -25,13 +26,11 @@ TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u34
 # break before position i. Lower is better; a break between two arbitrary Han characters
 # may split a word, so it costs most.
 DOCUMENT_KINDS = '通知|意见|决定|报告|批复|办法|规定|通报|函|请示|公告|通告|纪要|方案|规划|条例|细则|决议|命令'
-NO_LINE_START = set('、。，．：；？！）］｝〕〉》」』】〗’”…‥—·％%')
-NO_LINE_END = set('（［｛〔〈《「『【〖‘“')
 
 
 def _break_cost(text: str, i: int) -> float | None:
     prev, nxt = text[i - 1], text[i]
-    if nxt in NO_LINE_START or prev in NO_LINE_END:
+    if not break_allowed(prev, nxt):
         return None
     if prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum():
         return None  # inside a Latin word or a number

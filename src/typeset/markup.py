@@ -14,14 +14,16 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .chars import JOINS_ACROSS_SOFT_BREAK
+
 # East Asian wide characters (Han, kana, full-width forms, CJK punctuation): a line break
 # between two of them is removed, as CSS Text 3's segment-break rules intend.
-WIDE = r'\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f\u2014\u2026\u201c\u201d\u2018\u2019\u00b7'
+WIDE = JOINS_ACROSS_SOFT_BREAK
 SOFT_BREAK_BETWEEN_WIDE = re.compile(rf'(?<=[{WIDE}])[ \t]*\n[ \t]*(?=[{WIDE}])')
 LEADING_INDENT = re.compile(r'^[\s\u3000]+')
 TRAILING_SPACE = re.compile(r'[ \t\u3000]+$')
 SKIP = {'pre', 'code', 'script', 'style'}
-CLAUSE_END = re.compile(r'(?<=[，；：])')
+CLAUSE_BREAK = re.compile(r'(?<=[，；：])')
 
 EXTENSIONS = ['extra', 'admonition', 'sane_lists']
 
@@ -77,7 +79,7 @@ class CJKTreeprocessor(Treeprocessor):
         each clause becomes an unbreakable `span.clause` the style can set inline-block."""
         if len(heading) or not heading.text:
             return
-        parts = [p for p in CLAUSE_END.split(heading.text) if p]
+        parts = [p for p in CLAUSE_BREAK.split(heading.text) if p]
         if len(parts) < 2:
             return
         heading.text = None

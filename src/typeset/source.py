@@ -1,44 +1,20 @@
-"""Source reading: bytes → text, front matter, and plain-text manuscripts → Markdown.
+"""The manuscript as every later stage sees it: a `Source`, and the reading it shares.
 
-Knows nothing of HTML or PDF. Everything downstream works on a `Source`, whose
-`line_map` lets any later stage point back at a line of the file the user wrote.
+Knows nothing of HTML or PDF. A reader per format (`readers/`) turns a file into a
+`Source`; this module has what all of them share: reading the bytes safely, telling the
+encoding (never guessed silently), and the front matter. Everything downstream works on
+the `Source`, whose `line_map` lets any later stage point back at the file the user wrote.
 """
 from __future__ import annotations
 
 import codecs
-import datetime
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from . import frontmatter
+from .chars import is_han
 from .errors import InputError
-
-# Front matter keys, with what they mean; an unknown key is an input error that lists these.
-FRONT_MATTER_KEYS = {
-    'title': 'title, a string or a list of lines as they should be set',
-    'subtitle': 'line(s) under the title, e.g. the date or the occasion',
-    'author': 'author or issuing body (PDF metadata)',
-    'date': 'date (PDF metadata)',
-    'lang': 'language of the document, default zh-CN',
-    'style': 'house style: a name in styles/ or a path to a .css file',
-    'paragraphs': '"blank" (Markdown: blank lines separate paragraphs) or "lines" (every line is a paragraph)',
-    'checks': 'rules of `typeset check` to switch off, e.g. {paragraph-end: off}',
-    'keywords': 'PDF keywords',
-}
-
-HAN = r'\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f'
-SENTENCE_END = '。！？；…”’）》」』】'
-# Official heading numbering (GB/T 9704 7.3.3): 一、 （一） 1. （1）
-HEADING_NUMBERING = [
-    (re.compile(r'^[一二三四五六七八九十百]+、'), 2),
-    (re.compile(r'^[（(][一二三四五六七八九十百]+[）)]'), 3),
-    (re.compile(r'^\d{1,2}[.．](?!\d)'), 4),
-    (re.compile(r'^[（(]\d{1,2}[）)]'), 5),
-]
-HEADING_MAX_CHARS = 40
 
 
 @dataclass
@@ -51,18 +27,13 @@ class Source:
     line_map: list[int]       # body line index (0-based) → file line number (1-based)
     kind: str                 # 'markdown' or 'text'
     notes: list[str] = field(default_factory=list)   # things to tell the user (encoding, mode)
+    body_start: int = 0       # index of the first line after the front matter
+    meta_lines: dict[str, int] = field(default_factory=dict)   # front matter key → file line
+    paragraphs: str = 'blank'  # how the body was read: 'blank' (Markdown) or 'lines'
 
     def meta_line(self, key: str) -> int | None:
         """File line (1-based) of a front matter key, or None."""
-        lines = self.text.split('\n')
-        if not lines or lines[0].strip() != '---':
-            return None
-        for i in range(1, len(lines)):
-            if lines[i].strip() in ('---', '...'):
-                return None
-            if re.match(rf'{re.escape(key)}\s*:', lines[i]):
-                return i + 1
-        return None
+        return self.meta_lines.get(key)
 
     def file_line(self, body_line: int) -> int:
         """File line (1-based) of a body line (1-based)."""
@@ -93,9 +64,6 @@ ENCODING_NOTES = {
     'gb18030': 'read as GB18030 (GBK/GB 2312): the text is Chinese and every byte decodes; '
                'save the file as UTF-8 to avoid the guess',
 }
-# Deeper than this, lists and quotes are a mistake (official documents use four levels),
-# and far deeper the renderer would run out of stack.
-MAX_NESTING = 30
 
 
 def decode(data: bytes, path) -> tuple[str, str]:
@@ -197,7 +165,7 @@ def _reads_as_chinese(text: str) -> bool:
     non_ascii = [c for c in text if ord(c) > 127]
     if not non_ascii:
         return True
-    han = sum(1 for c in non_ascii if re.match(f'[{HAN}]', c))
+    han = sum(1 for c in non_ascii if is_han(c))
     common = sum(1 for c in non_ascii if _in_gb2312(c))
     # GB 2312 also has “”—…①② ×÷ and Greek, so only a third need be Han.
     return han / len(non_ascii) > 1 / 3 and common / len(non_ascii) > 0.9
@@ -212,8 +180,14 @@ def _in_gb2312(c: str) -> bool:
 
 
 def read_source(path, *, kind: str | None = None) -> Source:
-    """Read a manuscript (.md or .txt) into a `Source`."""
+    """Read a manuscript into a `Source`, with the reader of its format."""
+    from .readers import reader_for
     path = Path(path)
+    return reader_for(path, kind).read(path, read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a manuscript: a regular file of a size that can be set."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -228,9 +202,13 @@ def read_source(path, *, kind: str | None = None) -> Source:
         raise InputError(f'the file is {st.st_size / 1024 / 1024:.0f} MB; manuscripts up to '
                          f'{MAX_SOURCE_BYTES // 1024 // 1024} MB can be set: split it', path)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise InputError(f'cannot read: {e.strerror}', path) from None
+
+
+def decode_text(path, data: bytes) -> tuple[str, str, list[str]]:
+    """A text manuscript's bytes → (text with \n line ends, encoding, notes for the user)."""
     text, encoding = decode(data, path)
     notes = []
     if encoding != 'utf-8':
@@ -239,200 +217,12 @@ def read_source(path, *, kind: str | None = None) -> Source:
         text = text.replace('\r\n', '\n').replace('\r', '\n')
     if not text.strip():
         raise InputError('the file has no text, only blank space', path)
-    if kind is None:
-        kind = 'text' if path.suffix.lower() in ('.txt', '.text') else 'markdown'
-    meta, body_start = split_front_matter(text, path)
-    lines = text.split('\n')[body_start:]
-    first_line = body_start + 1
-    if kind == 'markdown':
-        check_nesting(lines, first_line, path)
-    paragraphs = meta.get('paragraphs')
-    if kind == 'text':
-        body, line_map = text_to_markdown(lines, first_line, meta)
-        notes.append(f'{path}: plain text: one paragraph per line, headings by numbering')
-    elif paragraphs == 'lines' or (paragraphs is None and looks_line_per_paragraph(lines)):
-        body, line_map = lines_to_paragraphs(lines, first_line)
-        if paragraphs is None:
-            notes.append(f'{path}: no blank lines between paragraphs: every line taken as a paragraph '
-                         '(set `paragraphs: blank` in front matter to turn this off)')
-    else:
-        body, line_map = '\n'.join(lines), list(range(first_line, first_line + len(lines)))
-    return Source(path=path, text=text, encoding=encoding, meta=meta, body=body,
-                  line_map=line_map, kind=kind, notes=notes)
+    return text, encoding, notes
 
 
-NESTING_MARKERS = re.compile(r'[ \t]*(?:>[ \t]?)+')
-LIST_ITEM = re.compile(r'([ \t]*)(?:[-*+]|\d+[.)])[ \t]')
-
-
-def check_nesting(lines: list[str], first_line: int, path) -> None:
-    """Refuse quotes and lists nested deeper than MAX_NESTING, naming the line: deeper
-    nesting is always a mistake, and much deeper would exhaust the renderer's stack."""
-    for i, line in enumerate(lines):
-        m = NESTING_MARKERS.match(line)
-        quotes = m.group(0).count('>') if m else 0
-        rest = line[m.end():] if m else line
-        item = LIST_ITEM.match(rest)
-        indent = len(item.group(1).expandtabs(4)) // 4 if item else 0
-        if quotes + indent > MAX_NESTING:
-            raise InputError(f'quotes and lists are nested {quotes + indent} deep here; at most '
-                             f'{MAX_NESTING} levels can be set', path, first_line + i)
-
-
-# What each front matter key may hold. Checked before anything uses the values, so a
-# YAML alias bomb (a list of lists of … referring to each other) never gets expanded.
-SCALAR = (str, int, float, bool, datetime.date)
-LINES_KEYS = {'title', 'subtitle', 'keywords'}
-
-
-def _check_value(key, value) -> str | None:
-    """What is wrong with a front matter value, or None."""
-    if key == 'checks':
-        if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, SCALAR) for k, v in value.items()):
-            return 'checks must be a mapping of rule names to on/off, e.g. {paragraph-end: off}'
-        return None
-    if isinstance(value, SCALAR) or value is None:
-        return None
-    if key in LINES_KEYS and isinstance(value, list) and all(isinstance(v, SCALAR) for v in value):
-        return None
-    if key in LINES_KEYS:
-        return f'{key} must be text or a list of lines of text'
-    return f'{key} must be text, not a {"list" if isinstance(value, list) else "mapping"}'
-
-
-def split_front_matter(text: str, path) -> tuple[dict, int]:
-    """YAML between a first line `---` and a closing `---` or `...`; returns (meta, body line index)."""
-    lines = text.split('\n')
-    if not lines or lines[0].strip() != '---':
-        return {}, 0
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ('---', '...'):
-            break
-    else:
-        raise InputError('front matter opened with --- on line 1 is never closed', path, 1)
-    try:
-        meta = yaml.safe_load('\n'.join(lines[1:end])) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, 'problem_mark', None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(e, 'problem', None) or str(e).split('\n')[0]
-        raise InputError(f'front matter is not valid YAML: {problem}', path, line) from None
-    if not isinstance(meta, dict):
-        raise InputError('front matter must be a mapping of keys to values', path, 2)
-    for key, value in meta.items():
-        if key not in FRONT_MATTER_KEYS:
-            known = ', '.join(FRONT_MATTER_KEYS)
-            raise InputError(f'unknown front matter key {key!r}; known keys: {known}', path,
-                             _key_line(lines, end, key))
-        problem = _check_value(key, value)
-        if problem:
-            raise InputError(problem, path, _key_line(lines, end, key))
-    if meta.get('paragraphs') not in (None, 'blank', 'lines'):
-        raise InputError('paragraphs must be "blank" or "lines"', path, _key_line(lines, end, 'paragraphs'))
-    return meta, end + 1
-
-
-def _key_line(lines, end, key) -> int:
-    for i in range(1, end):
-        if re.match(rf'\s*{re.escape(str(key))}\s*:', lines[i]):
-            return i + 1
-    return 1
-
-
-def looks_line_per_paragraph(lines: list[str]) -> bool:
-    """Text pasted from Word or a web page: long lines, hardly any blank line between them.
-
-    Hand-written Markdown separates paragraphs with blank lines; a manuscript whose lines
-    average dozens of characters with almost no blank lines is one paragraph per line.
-    """
-    body = [ln for ln in lines if ln.strip()]
-    if len(body) < 3:
-        return False
-    blank = sum(1 for ln in lines if not ln.strip())
-    avg = sum(len(ln) for ln in body) / len(body)
-    return blank < 0.1 * len(body) and avg > 40
-
-
-def _is_block_markup(line: str) -> bool:
-    return bool(re.match(r'\s*(#{1,6}\s|[-*+]\s|\d+\.\s|>|```|~~~|\||!!!|<)', line))
-
-
-def lines_to_paragraphs(lines: list[str], first_line: int) -> tuple[str, list[int]]:
-    """Markdown whose every line is a paragraph: separate them with blank lines."""
-    out, line_map = [], []
-    fenced = False
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(('```', '~~~')):
-            fenced = not fenced
-        out.append(line)
-        line_map.append(first_line + i)
-        if not fenced and line.strip():
-            out.append('')
-            line_map.append(first_line + i)
-    return '\n'.join(out), line_map
-
-
-# Characters that Python-Markdown would read as markup anywhere in a line; all are in its
-# backslash-escapable set. `<` and `&` become entities so raw HTML cannot sneak in.
-MARKDOWN_INLINE = re.compile(r'([\\`*_\[\]!])')
-
-
-def escape_markdown(text: str) -> str:
-    """Plain text → Markdown that renders as exactly that text."""
-    text = text.replace('&', '&amp;').replace('<', '&lt;')
-    text = MARKDOWN_INLINE.sub(r'\\\1', text)
-    m = re.match(r'^(\d+)\.', text)
-    if m:
-        return m.group(1) + '\\.' + text[m.end():]
-    return re.sub(r'^([#>+\-])', r'\\\1', text)
-
-
-HEADING_BULLETS = '●■◆▲★'
-
-
-def numbered_or_bulleted(text: str) -> bool:
-    """Whether a line opens with official numbering (一、 （一） 1. （1）) or a heading bullet."""
-    s = text.strip()
-    return bool(s) and (s[0] in HEADING_BULLETS or any(p.match(s) for p, _ in HEADING_NUMBERING))
-
-
-def heading_level(line: str) -> int | None:
-    """Heading level of a plain-text line, or None for a paragraph.
-
-    A line is a heading when it carries official numbering or stands alone, short and
-    without the closing punctuation of a sentence.
-    """
-    s = line.strip().replace('\u3000', ' ')
-    if not s or len(s) > HEADING_MAX_CHARS or any(c in s for c in '。！？；'):
-        return None
-    for pattern, level in HEADING_NUMBERING:
-        if pattern.match(s):
-            return level
-    if s[-1] in SENTENCE_END + '，、：,.;:':
-        return None
-    if s[0] in HEADING_BULLETS:
-        return 3
-    return 2
-
-
-def text_to_markdown(lines: list[str], first_line: int, meta: dict) -> tuple[str, list[int]]:
-    """A plain-text manuscript: each line a paragraph, the first line the title."""
-    out, line_map = [], []
-    title_done = bool(meta.get('title'))
-    for i, raw in enumerate(lines):
-        line = raw.strip(' \t\u3000')
-        if not line:
-            continue
-        n = first_line + i
-        text = escape_markdown(line)
-        if not title_done:
-            out.append('# ' + text)
-            title_done = True
-        else:
-            level = heading_level(line)
-            out.append(('#' * level + ' ' + text) if level else text)
-        line_map.append(n)
-        out.append('')
-        line_map.append(n)
-    return '\n'.join(out), line_map
+def with_front_matter(path, text: str, encoding: str, notes: list[str], *, kind: str) -> Source:
+    """A `Source` with its front matter read; the reader fills in the body."""
+    front = frontmatter.split(text, path)
+    return Source(path=Path(path), text=text, encoding=encoding, meta=front.meta, body='',
+                  line_map=[], kind=kind, notes=notes, body_start=front.body_start,
+                  meta_lines=front.lines)

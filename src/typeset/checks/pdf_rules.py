@@ -19,12 +19,10 @@ from pathlib import Path
 from ..errors import Finding
 from . import diff
 from .pdfread import MM, Line, Page, read_pdf
-from .text import HAN
+from ..chars import CJK_PUNCT as FULLWIDTH_PUNCT
+from ..chars import HAN, LINE_END_PROHIBITED_GB, LINE_START_PROHIBITED
 
 PX = 0.75   # CSS px → pt
-START_BAD = set('、。，．：；？！）］｝〕〉》」』】〗’”…‥—·％%')
-END_BAD = set('（［｛〔〈《「『【〖‘“')
-FULLWIDTH_PUNCT = set('，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—·')
 HEADINGS = {'h1', 'h2', 'h3', 'h4', 'h5', 'h6'}
 FLUSH_TOLERANCE = 0.05 * MM
 GRID_TOLERANCE = 0.1 * MM
@@ -465,9 +463,9 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         continued = prev is not None and b is not None and block_last(prev) == b
         at = {'page': ln.page, 'page_line': ln.number, 'column': ln.column}
         text = ln.text
-        if continued and text[0] in START_BAD:
+        if continued and text[0] in LINE_START_PROHIBITED:
             findings.append(Finding('line-start', 'error', f'line starts with {text[0]} ({text[:6]}…)', **at))
-        if continues and text[-1] in END_BAD:
+        if continues and text[-1] in LINE_END_PROHIBITED_GB:
             findings.append(Finding('line-end', 'error', f'line ends with {text[-1]} (…{text[-6:]})', **at))
         if continues:
             first_next = first_match.get(nxt.index)

@@ -13,16 +13,12 @@ from typing import Callable, Iterable
 
 from ..errors import Finding
 from ..source import Source
-from .text import BOUNDARY, LINK_EDGE, Block, blocks_of, is_han
+from ..chars import CJK_PUNCT, MID_SENTENCE, PAIRS, is_han
+from ..chars import PARAGRAPH_END as PARA_END
+from .text import BOUNDARY, LINK_EDGE, Block, blocks_of
 
-# Full-width punctuation that may sit next to a Chinese character in place of one.
-CJK_PUNCT = set('，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—·')
-OPENERS = {'“': '”', '‘': '’', '《': '》', '（': '）', '【': '】', '「': '」', '『': '』', '〈': '〉', '〔': '〕'}
+OPENERS = PAIRS
 CLOSERS = {v: k for k, v in OPENERS.items()}
-# A paragraph may end on these (GB/T 15834: 句末点号, and the closing half of a pair).
-PARA_END = set('。！？；：…—”’）》」』】〕〉!?;:.)"\'')
-# ... and ends in the middle of a sentence on these.
-MID_SENTENCE = set('，、,')
 # A character and its full-width form, used side by side (`6+X` here, `6＋X` there).
 WIDTH_PAIRS = [('+', '＋'), ('-', '－'), ('%', '％'), ('&', '＆'), ('#', '＃'), ('@', '＠'),
                ('=', '＝'), ('/', '／'), ('~', '～'), ('$', '＄'), ('<', '＜'), ('>', '＞')]

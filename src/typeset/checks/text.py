@@ -12,20 +12,14 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ..source import (Source, heading_level, looks_line_per_paragraph, numbered_or_bulleted,
-                      split_front_matter)
+from ..numbering import heading_level, numbered_or_bulleted
+from ..source import Source
 
-HAN_RANGES = '\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f'
-HAN = re.compile(f'[{HAN_RANGES}]')
 
 # A character that is not text: code, URLs, tags. Rules never look across it.
 BOUNDARY = '\x00'
 # Where a link's text begins or ends: not text either, but prose runs on across it.
 LINK_EDGE = '\x01'
-
-
-def is_han(c: str) -> bool:
-    return bool(c) and bool(HAN.match(c))
 
 
 @dataclass
@@ -139,12 +133,9 @@ def inline_chars(text: str, line: int, col0: int) -> list[tuple[str, int, int]]:
 def blocks_of(source: Source) -> list[Block]:
     """The manuscript as blocks of reader-visible characters with their positions."""
     lines = source.text.split('\n')
-    _, body_start = split_front_matter(source.text, source.path)
     if source.kind == 'text':
-        return _text_blocks(lines, body_start, source.meta)
-    per_line = source.meta.get('paragraphs') == 'lines' or (
-        source.meta.get('paragraphs') is None and looks_line_per_paragraph(lines[body_start:]))
-    return _markdown_blocks(lines, body_start, per_line)
+        return _text_blocks(lines, source.body_start, source.meta)
+    return _markdown_blocks(lines, source.body_start, source.paragraphs == 'lines')
 
 
 def _text_blocks(lines: list[str], start: int, meta: dict) -> list[Block]:

@@ -17,6 +17,7 @@ import re
 import weasyprint
 
 from . import chars, justify, linebreak
+from ..chars import WIDE_RANGES
 from ..errors import TypesetError
 from .settings import Settings, settings_for
 
@@ -140,12 +141,8 @@ def install():
     _installed = True
 
 
-_WIDE_CLASS = (
-    '\u2e80-\u303e\u3040-\u30ff\u3100-\u312f\u3190-\u31ef\u3200-\u4dbf'
-    '\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff01-\uff60\uffe0-\uffe6'
-    '\U00020000-\U0003fffd')
 _SEGMENT_BREAK = re.compile(
-    f'(?<=[{_WIDE_CLASS}])[ \\t]*(?:\\r\\n|\\n|\\r)[ \\t]*(?=[{_WIDE_CLASS}])')
+    f'(?<=[{WIDE_RANGES}])[ \\t]*(?:\\r\\n|\\n|\\r)[ \\t]*(?=[{WIDE_RANGES}])')
 
 
 def _last_text_leaf(box):

@@ -1,0 +1,109 @@
+"""The trade's character classes: one home, imported by every stage.
+
+Reading (source), markup, assembly (titles), the CJK layout layer (the line splitter and
+justification) and the checks all ask the same questions of a character: is it Han, is
+it wide, may it start or end a line, may it be set half width. When each stage kept its
+own copy the copies drifted (the checker's line-start set lacked ‰ and the ASCII marks,
+its line-end set lacked the slash), so the checker missed breaks the typesetter forbids.
+
+Sources: clreq (W3C, "Requirements for Chinese Text Layout") 3.1 and 3.1.7 for the
+prohibitions; GB/T 15834-2011 for the marks; Unicode's East Asian Width for "wide".
+"""
+from __future__ import annotations
+
+import re
+
+# --- letters ---------------------------------------------------------------------------
+
+# Han ideographs (URO, Extension A, compatibility, the supplementary planes), with the
+# ideographic 〇 々 〆, Hangzhou numerals and the radicals, which behave like Han in a line.
+HAN_RANGES = ('\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3038-\u303b'
+              '\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f')
+HAN = re.compile(f'[{HAN_RANGES}]')
+
+# East Asian Wide and Fullwidth characters: Han, kana, bopomofo, Hangul, CJK symbols and
+# punctuation, full-width forms. Each takes one cell of the grid.
+WIDE_RANGES = ('\u1100-\u115f\u2e80-\u303e\u3040-\u30ff\u3100-\u312f\u3190-\u31ef'
+               '\u3200-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff'
+               '\ufe30-\ufe4f\uff01-\uff60\uffe0-\uffe6\U00020000-\U0003fffd')
+WIDE = re.compile(f'[{WIDE_RANGES}]')
+HAS_CJK = WIDE
+
+# Marks of East Asian *ambiguous* width that Chinese text sets full width: the dash, the
+# ellipsis, the quotation marks and the middle dot. Between them and a wide character a
+# line break of the source is no space either.
+CHINESE_AMBIGUOUS = '—…“”‘’·'
+JOINS_ACROSS_SOFT_BREAK = WIDE_RANGES + CHINESE_AMBIGUOUS
+
+DIGITS = frozenset('0123456789０１２３４５６７８９')
+
+
+def is_han(char: str) -> bool:
+    return bool(char) and bool(HAN.match(char))
+
+
+def is_wide(char: str) -> bool:
+    return bool(char) and bool(WIDE.match(char))
+
+
+def is_latin_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+# --- punctuation -----------------------------------------------------------------------
+
+# Full-width punctuation of Chinese text (GB/T 15834): what may stand beside a Han
+# character in place of one.
+CJK_PUNCT = frozenset('，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕…—·')
+# Paired marks, opening → closing.
+PAIRS = {'“': '”', '‘': '’', '《': '》', '（': '）', '【': '】', '「': '」', '『': '』',
+         '〈': '〉', '〔': '〕', '〖': '〗', '［': '］', '｛': '｝'}
+OPENING = frozenset(PAIRS)
+CLOSING = frozenset(PAIRS.values())
+# 句末点号: the marks that close a sentence.
+SENTENCE_END = frozenset('。！？；…”’）》」』】')
+# Where a clause ends inside a sentence: a title or heading may break after these.
+CLAUSE_END = frozenset('，；：、')
+# A paragraph may end on these (the sentence-end marks, the closing half of a pair, and
+# the ASCII forms a manuscript may carry) …
+PARAGRAPH_END = frozenset('。！？；：…—”’）》」』】〕〉!?;:.)"\'')
+# … and ends in the middle of a sentence on these.
+MID_SENTENCE = frozenset('，、,')
+# Marks that open a heading of the body (● 把牢政治方向…).
+HEADING_BULLETS = '●■◆▲★'
+
+# --- line breaking (clreq, strict level) -------------------------------------------------
+
+# 行首禁则: never at the start of a line. clreq basic (closing marks, pause and stop
+# marks), strict (— … · ％), and the ASCII marks of mixed text.
+LINE_START_PROHIBITED = frozenset(
+    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”…‥—·％%‰'
+    ',.:;?!)]}')
+# 行尾禁则: never at the end of a line: the opening marks.
+LINE_END_PROHIBITED = frozenset('（［｛〔〈《「『【〖〘〚‘“([{')
+# GB style: a slash never ends a line either.
+LINE_END_PROHIBITED_GB = LINE_END_PROHIBITED | frozenset('/／')
+# Marks that are never split from their twin: —— and ……
+TWINS = frozenset('—…')
+# Kept with a preceding digit: a number and its multiplier, percent or unit.
+NUMBER_UNITS = frozenset('万亿%％‰℃°′″')
+
+
+def break_allowed(before: str, after: str) -> bool:
+    """Whether the line-break rules allow a break between `before` and `after` (they only
+    forbid; the Unicode line-break opportunities are checked separately)."""
+    if after in LINE_START_PROHIBITED or before in LINE_END_PROHIBITED_GB:
+        return False
+    if before in DIGITS and after in NUMBER_UNITS:
+        return False
+    return True
+
+
+# --- punctuation width -----------------------------------------------------------------
+
+# Marks whose blank half may be taken away (开明式, adjacent marks compressed, a line-end
+# mark set half width). Which half is blank is read from the glyph's ink, not assumed,
+# because fonts disagree (？ is centred in Fandol, left-set in Noto).
+COMPRESSIBLE = frozenset('，。、：；？！）］｝〕〉》」』】〗’”（［｛〔〈《「『【〖‘“·．')
+# 开明式 keeps the stops full width.
+KAIMING_FULL = frozenset('。！？．')

@@ -1,0 +1,132 @@
+"""Front matter: the YAML block that opens a manuscript, checked against a schema.
+
+Every key a manuscript may use is declared once, in `KEYS`, with what kind of value it
+holds and what it means; an unknown key is an input error that lists the known ones, and
+a value of the wrong kind is an error naming its line. Document elements (the 公文's 版头
+and 版记, a newspaper's 报眉) are declared here as data and set by the templates and
+styles; no Python knows their layout.
+
+Values are checked before anything uses them, so a YAML alias bomb (a list of lists of …
+referring to each other) is refused before it is expanded.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from .errors import InputError
+
+SCALAR = (str, int, float, bool, datetime.date)
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str            # one of KINDS
+    help: str
+    choices: tuple = ()
+    aliases: tuple = ()  # other names accepted for the key (e.g. its Chinese name)
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, SCALAR)
+
+
+def _text(key: Key, value) -> str | None:
+    if _scalar(value):
+        return None
+    return f'{key.name} must be text, not a {"list" if isinstance(value, list) else "mapping"}'
+
+
+def _lines(key: Key, value) -> str | None:
+    if _scalar(value) or (isinstance(value, list) and all(isinstance(v, SCALAR) for v in value)):
+        return None
+    return f'{key.name} must be text or a list of lines of text'
+
+
+def _choice(key: Key, value) -> str | None:
+    if value is None or value in key.choices:
+        return None
+    return f'{key.name} must be one of {", ".join(map(str, key.choices))}, not {value!r}'
+
+
+def _rules(key: Key, value) -> str | None:
+    if value is None or isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, SCALAR)
+                                       for k, v in value.items()):
+        return None
+    return f'{key.name} must be a mapping of rule names to on/off, e.g. {{paragraph-end: off}}'
+
+
+KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules}
+
+# The keys, in the order `typeset` lists them. Each group is a part of the document.
+KEYS: dict[str, Key] = {k.name: k for k in [
+    # the document and its title block
+    Key('title', 'lines', 'title, a string or a list of lines as they should be set'),
+    Key('subtitle', 'lines', 'line(s) under the title, e.g. the date or the occasion'),
+    Key('author', 'text', 'author or issuing body (PDF metadata)'),
+    Key('date', 'text', 'date (PDF metadata)'),
+    Key('lang', 'text', 'language of the document, default zh-CN'),
+    Key('keywords', 'lines', 'PDF keywords'),
+    # how to read and set it
+    Key('style', 'text', 'house style: a name in styles/ or a path to a .css file'),
+    Key('paragraphs', 'choice', '"blank" (Markdown: blank lines separate paragraphs) or "lines" '
+        '(every line is a paragraph)', choices=('blank', 'lines')),
+    Key('checks', 'rules', 'rules of `typeset check` to switch off, e.g. {paragraph-end: off}'),
+]}
+
+ALIASES = {alias: key.name for key in KEYS.values() for alias in key.aliases}
+
+
+@dataclass
+class FrontMatter:
+    meta: dict               # values by the keys' own (English) names
+    body_start: int          # index of the first line after the front matter
+    lines: dict[str, int]    # key → line of the file (1-based) where it is written
+
+
+def split(text: str, path) -> FrontMatter:
+    """YAML between a first line `---` and a closing `---` or `...`."""
+    lines = text.split('\n')
+    if not lines or lines[0].strip() != '---':
+        return FrontMatter({}, 0, {})
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ('---', '...'):
+            break
+    else:
+        raise InputError('front matter opened with --- on line 1 is never closed', path, 1)
+    try:
+        raw = yaml.safe_load('\n'.join(lines[1:end])) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(e, 'problem', None) or str(e).split('\n')[0]
+        raise InputError(f'front matter is not valid YAML: {problem}', path, line) from None
+    if not isinstance(raw, dict):
+        raise InputError('front matter must be a mapping of keys to values', path, 2)
+    meta, where = {}, {}
+    for written, value in raw.items():
+        line = _key_line(lines, end, written)
+        name = ALIASES.get(written, written)
+        key = KEYS.get(name)
+        if key is None:
+            known = ', '.join(KEYS)
+            raise InputError(f'unknown front matter key {written!r}; known keys: {known}', path, line)
+        if name in meta:
+            raise InputError(f'{written!r} sets {name!r} a second time', path, line)
+        problem = KINDS[key.kind](key, value)
+        if problem:
+            raise InputError(problem, path, line)
+        meta[name] = value
+        where[name] = line
+    return FrontMatter(meta, end + 1, where)
+
+
+def _key_line(lines: list[str], end: int, key) -> int:
+    for i in range(1, end):
+        if re.match(rf'\s*["\']?{re.escape(str(key))}["\']?\s*:', lines[i]):
+            return i + 1
+    return 1
