@@ -12,7 +12,6 @@ import logging
 import os
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,24 +59,18 @@ class _CollectWarnings(logging.Handler):
 
 
 def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]],
-               output: Path, sandbox: Sandbox, metadata_date: str | None = None) -> RenderResult:
-    """Lay out and write the PDF atomically. `stylesheets` are (css text, base path) pairs."""
+               output: Path, sandbox: Sandbox, metadata_date: str | None = None,
+               renderer=None) -> RenderResult:
+    """Lay out and write the PDF atomically. `stylesheets` are (css text, base path) pairs;
+    `renderer` is the warm renderer to use (default: the process's, see warm.py)."""
     if sandbox.source_path is not None and _same_file(output, sandbox.source_path):
         raise InputError('the PDF would overwrite the manuscript itself; give another output', output)
-    isolate_fonts()
-    with warnings.catch_warnings():
-        # Expected: the configuration is empty on purpose, fonts come from @font-face.
-        warnings.filterwarnings('ignore', message='No fonts configured')
-        import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-    from . import cjk
-    cjk.install()
+    from .warm import Renderer
+    renderer = renderer or Renderer.shared()
 
     start = time.perf_counter()
     # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
     epoch = source_date_epoch()
-    fetcher = sandbox.fetcher()
-    font_config = FontConfiguration()
     handler = _CollectWarnings()
     logger = logging.getLogger('weasyprint')
     logger.addHandler(handler)
@@ -87,11 +80,7 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     propagate = logger.propagate
     logger.propagate = False
     try:
-        document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + '/',
-                                   url_fetcher=fetcher)
-        css = [weasyprint.CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher,
-                              font_config=font_config) for text, path in stylesheets]
-        rendered = document.render(stylesheets=css, font_config=font_config)
+        rendered = renderer.layout(html, base_url, stylesheets, sandbox)
         pages = len(rendered.pages)
         sandbox.filter_links(rendered)
         if epoch is not None:

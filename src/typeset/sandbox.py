@@ -166,6 +166,11 @@ class Sandbox:
                 real = sandbox.check(url)
                 return URLFetcherResponse(real.as_uri(), real.read_bytes())
 
+            def local_path(self, url):
+                # For fonts, which fontconfig reads in place (cjk/patches.py): the
+                # same check as fetch, without reading the file.
+                return sandbox.check(url)
+
         # Only data: may ever reach urllib; file: is read above, and nothing else is.
         return SandboxFetcher(allowed_protocols={'data'})
 

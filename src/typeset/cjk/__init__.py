@@ -14,12 +14,14 @@ Every patch below names the WeasyPrint function it replaces or wraps and why.
 """
 import re
 
-import weasyprint
+from . import patches
 
-from . import chars, justify, linebreak
-from ..chars import WIDE_RANGES
-from ..errors import TypesetError
-from .settings import Settings, settings_for
+weasyprint = patches.import_weasyprint()  # before anything imports it the slow way
+
+from . import chars, justify, linebreak  # noqa: E402
+from ..chars import WIDE_RANGES  # noqa: E402
+from ..errors import TypesetError  # noqa: E402
+from .settings import Settings, settings_for  # noqa: E402
 
 SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
 
@@ -57,6 +59,7 @@ def install():
     if _installed:
         return
     check_version()
+    patches.install()
 
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline, preferred

@@ -1,0 +1,288 @@
+"""The speed patches to WeasyPrint: waste taken out of every build, output unchanged.
+
+Each patch is a row of ``PATCHES``: the WeasyPrint module and attribute it replaces,
+and a function that makes the replacement from the original. ``install()`` checks the
+WeasyPrint version and that every target exists (failing loudly otherwise), then
+replaces them; ``uninstall()`` puts the originals back. None of them changes a byte of
+the PDF (tests/test_speed_features.py builds with and without them and compares).
+
+``import_weasyprint()`` is the one change that cannot be a row: it speeds up WeasyPrint's
+own import, so it must run before it.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import itertools
+import io
+import sys
+from dataclasses import dataclass
+from hashlib import md5
+from pathlib import Path
+from typing import Callable
+
+SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
+
+
+def import_weasyprint():
+    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library`.
+
+    WeasyPrint's ``_dlopen`` (``text/ffi.py``) tries several names per library; for each
+    miss cffi calls ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and
+    ``ld`` (22 lookups, 16 misses, for 7 libraries). With the lookup answering "not
+    found", the same libraries load under their sonames (``libpango-1.0.so.0``…), which
+    the list also holds. On a system where only the lookup finds them, the import is
+    simply done again the slow way.
+    """
+    if 'weasyprint' in sys.modules:
+        return sys.modules['weasyprint']
+    import ctypes.util
+    import warnings
+    lookup = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        # _dlopen prints an installation hint before it gives up; not ours to show here.
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message='No fonts configured')
+            import weasyprint.text.ffi  # noqa: F401
+    except OSError:
+        for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = lookup
+    with warnings.catch_warnings():
+        # Expected: the configuration is empty on purpose, fonts come from @font-face.
+        warnings.filterwarnings('ignore', message='No fonts configured')
+        import weasyprint
+    return weasyprint
+
+
+def _version_tuple(version):
+    import re
+    return tuple(int(part) for part in re.findall(r'\d+', version)[:3])
+
+
+def check_version(version=None):
+    """Refuse a WeasyPrint outside the range every patch of typeset.cjk was tested on."""
+    from . import UnsupportedWeasyPrint
+    version = version or import_weasyprint().__version__
+    low, high = SUPPORTED
+    if not (low <= _version_tuple(version) < high):
+        raise UnsupportedWeasyPrint(
+            f'typeset.cjk patches WeasyPrint internals and is tested with '
+            f'WeasyPrint >=70,<71; found {version}. Install a 70.x release.')
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Replace `attribute` of `module` (``Class.method`` for a method) by `make(original)`."""
+    module: str
+    attribute: str
+    make: Callable
+    why: str
+
+    def owner_and_name(self):
+        owner = importlib.import_module(self.module)
+        *path, name = self.attribute.split('.')
+        for part in path:
+            owner = getattr(owner, part)
+        return owner, name
+
+    def original(self):
+        owner, name = self.owner_and_name()
+        if not hasattr(owner, name):
+            from . import UnsupportedWeasyPrint
+            raise UnsupportedWeasyPrint(
+                f'typeset.cjk.patches: {self.module}.{self.attribute} is not in this '
+                'WeasyPrint; the patches were written for 70.x')
+        return owner.__dict__[name] if isinstance(owner, type) else getattr(owner, name)
+
+
+# -- the page-style scan (issue 13, item 3) -------------------------------------------
+
+def _make_page_type_styles(original):
+    """``layout/page.py`` ``set_page_type_computed_styles`` finds a page's margin boxes by
+    scanning every cascaded style: the keys of all earlier pages stay there, so the scan
+    grows with the page count (0.46 s at 700 pages, 10.6 s at 3,500). The keys a page
+    type has are the ones ``add_page_declarations`` inserts for it, the dictionary's
+    newest, so they are remembered per page type and visited in the same order."""
+
+    def set_page_type_computed_styles(page_type, html, style_for):
+        cascaded = style_for.get_cascaded_styles()
+        known = style_for.__dict__.setdefault('_typeset_page_keys', {})
+        before = len(cascaded)
+        style_for.add_page_declarations(page_type)
+        if page_type not in known:
+            added = len(cascaded) - before
+            newest = list(itertools.islice(reversed(cascaded), added))[::-1]
+            known[page_type] = [pseudo for element, pseudo in newest
+                                if pseudo and element == page_type]
+        style_for.set_computed_styles(
+            page_type, root=html.etree_element, parent=html.etree_element,
+            base_url=html.base_url)
+        for pseudo_type in known[page_type]:
+            style_for.set_computed_styles(
+                page_type, pseudo_type=pseudo_type, root=html.etree_element,
+                parent=page_type, base_url=html.base_url)
+
+    set_page_type_computed_styles.__wrapped__ = original
+    return set_page_type_computed_styles
+
+
+# -- shrink-to-fit (issue 13, item 2) -------------------------------------------------
+
+def _make_shrink_to_fit(original):
+    """``layout/preferred.py`` ``shrink_to_fit`` is min(max(min-content, available),
+    max-content). When max-content fits, that is max-content whatever the minimum is,
+    and the minimum is the dear part: the CJK splitter called at every character, a
+    Pango layout each (500 of 756 splitter calls on the seed)."""
+    from weasyprint.layout import preferred
+
+    def shrink_to_fit(context, box, available_content_width):
+        widest = preferred.max_content_width(context, box, outer=False)
+        if widest <= available_content_width:
+            return widest
+        return min(max(preferred.min_content_width(context, box, outer=False),
+                       available_content_width), widest)
+
+    shrink_to_fit.__wrapped__ = original
+    return shrink_to_fit
+
+
+# -- fonts not copied (issue 13, item 6) ----------------------------------------------
+
+def _make_add_font_face(original):
+    """``text/fonts.py`` ``FontConfiguration.add_font_face`` writes every @font-face
+    font into a temporary folder for fontconfig: 58 MB a build here, and as much removed
+    at exit. A font that is a local TrueType/OpenType file the sandbox allows is given
+    to fontconfig where it is; everything else (woff, local(), other fetchers) goes to
+    the original. The fontconfig rules are WeasyPrint's own, built by the same code."""
+
+    def add_font_face(self, rule_descriptors, url_fetcher):
+        local_path = getattr(url_fetcher, 'local_path', None)
+        path = _local_font(rule_descriptors, local_path) if local_path else None
+        if path is None:
+            return original(self, rule_descriptors, url_fetcher)
+        added = self.__dict__.setdefault('_typeset_local_fonts', set())
+        key = str(rule_descriptors)
+        if key in added:
+            return None
+        added.add(key)
+        return _register(self, rule_descriptors, path)
+
+    add_font_face.__wrapped__ = original
+    return add_font_face
+
+
+def _local_font(rule_descriptors, local_path) -> Path | None:
+    """The real path of the first `src` of the rule, when it is a plain font file the
+    fetcher allows; None to leave the rule to WeasyPrint."""
+    for font_type, url in rule_descriptors.get('src', ()):
+        if url is None or font_type == 'internal':
+            continue
+        if font_type != 'external' or not url.startswith('file:'):
+            return None
+        try:
+            path = local_path(url)
+        except Exception:  # refused by the sandbox: WeasyPrint's path reports it
+            return None
+        try:
+            with open(path, 'rb') as f:
+                magic = f.read(4)
+        except OSError:
+            return None
+        # woff/woff2 must be decoded into a file first: WeasyPrint's way.
+        return path if magic in (b'\x00\x01\x00\x00', b'OTTO', b'true', b'ttcf') else None
+    return None
+
+
+def _register(config, rule_descriptors, path: Path):
+    from weasyprint.text.ffi import ffi, fontconfig, pangoft2
+    from weasyprint.text.fonts import LOGGER, PREFERRED_ENCODING
+    xml = _fontconfig_rules(rule_descriptors, path.as_posix())
+    fontconfig.FcConfigParseAndLoadFromMemory(config._config, xml, True)
+    if fontconfig.FcConfigAppFontAddFile(config._config, path.as_posix().encode(PREFERRED_ENCODING)):
+        return pangoft2.pango_fc_font_map_config_changed(ffi.cast('PangoFcFontMap *', config.font_map))
+    LOGGER.warning('Font-face %r cannot be loaded', rule_descriptors['font_family'])
+    return None
+
+
+def _fontconfig_rules(rule_descriptors, font_file: str) -> bytes:
+    """The fontconfig XML WeasyPrint 70 writes for a @font-face (``add_font_face``),
+    naming `font_file` instead of its temporary copy."""
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
+    from weasyprint.text.fonts import (FONTCONFIG_STRETCH, FONTCONFIG_STYLE,
+                                       FONTCONFIG_WEIGHT, font_features)
+    mode = 'assign_replace'
+    root = Element('fontconfig')
+    match = SubElement(root, 'match', target='scan')
+    test = SubElement(match, 'test', name='file', compare='eq')
+    SubElement(test, 'string').text = font_file
+    edit = SubElement(match, 'edit', name='family', mode='prepend')
+    SubElement(edit, 'string').text = rule_descriptors['font_family']
+    for key, name, table, tag in (('font_style', 'slant', FONTCONFIG_STYLE, 'const'),
+                                  ('font_weight', 'weight', FONTCONFIG_WEIGHT, 'int'),
+                                  ('font_stretch', 'width', FONTCONFIG_STRETCH, 'const')):
+        if key in rule_descriptors:
+            edit = SubElement(match, 'edit', name=name, mode=mode)
+            SubElement(edit, tag).text = str(table[rule_descriptors[key]])
+    match = SubElement(root, 'match', target='font')
+    test = SubElement(match, 'test', name='file', compare='eq')
+    SubElement(test, 'string').text = font_file
+    descriptors = {rules[0][0].replace('-', '_'): rules[0][1]
+                   for rules in rule_descriptors.get('font_variant', [])}
+    settings = rule_descriptors.get('font_feature_settings', 'normal')
+    features = font_features(font_feature_settings=settings, **descriptors)
+    if features:
+        edit = SubElement(match, 'edit', name='fontfeatures', mode=mode)
+        for key, value in features.items():
+            SubElement(edit, 'string').text = f'{key} {value}'
+    if unicode_ranges := rule_descriptors.get('unicode_range'):
+        edit = SubElement(match, 'edit', name='charset', mode=mode)
+        plus = SubElement(edit, 'plus')
+        for unicode_range in unicode_ranges:
+            range_ = SubElement(SubElement(plus, 'charset'), 'range')
+            for value in (unicode_range.start, unicode_range.end):
+                SubElement(range_, 'int').text = f'0x{value:x}'
+    header = (b'<?xml version="1.0"?>',
+              b'<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">')
+    return b'\n'.join((*header, tostring(root, encoding='utf-8')))
+
+
+PATCHES = [
+    Patch('weasyprint.layout.page', 'set_page_type_computed_styles', _make_page_type_styles,
+          'margin boxes found without scanning every page of the document'),
+    # shrink_to_fit is imported by name into each layout module that calls it.
+    *(Patch(f'weasyprint.layout.{module}', 'shrink_to_fit', _make_shrink_to_fit,
+            'no min-content width when the max-content width fits')
+      for module in ('preferred', 'inline', 'float', 'absolute')),
+    Patch('weasyprint.text.fonts', 'FontConfiguration.add_font_face', _make_add_font_face,
+          'local fonts given to fontconfig in place, not copied'),
+]
+
+_originals: dict[Patch, object] = {}
+
+
+def install() -> None:
+    """Check the version and every target, then patch (idempotent)."""
+    if _originals:
+        return
+    check_version()
+    originals = {patch: patch.original() for patch in PATCHES}  # all targets, before any change
+    for patch, original in originals.items():
+        owner, name = patch.owner_and_name()
+        setattr(owner, name, patch.make(original))
+    _originals.update(originals)
+
+
+def uninstall() -> None:
+    """Put WeasyPrint's own functions back."""
+    for patch, original in _originals.items():
+        owner, name = patch.owner_and_name()
+        setattr(owner, name, original)
+    _originals.clear()
+
+
+def installed() -> bool:
+    return bool(_originals)
