@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
@@ -64,18 +65,8 @@ def print_findings(findings) -> None:
         click.echo(click.style(str(f), fg=colour) if colour else str(f), err=True)
 
 
-@main.command()
-@click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
-@click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
-@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
-@click.option('--proof', is_flag=True, help='Also write a proof copy (<name>.proof.pdf): line numbers, 校样 watermark, header.')
-@click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
-@guarded
-def build(source, output, style, proof, marks):
-    """Build SOURCE (.md or .txt) into a PDF."""
-    if marks and not proof:
-        raise InputError('--marks goes with --proof: use build --proof --marks')
-    result = pipeline.build(source, output, style=style)
+def print_build(result) -> None:
+    """What one build says: notes, warnings and findings on stderr, one line on stdout."""
     for note in result.notes:
         click.echo(f'note: {note}', err=True)
     for warning in result.warnings:
@@ -83,11 +74,109 @@ def build(source, output, style, proof, marks):
     print_findings(result.findings)
     click.echo(f'{result.output}: {result.pages} pages in {result.seconds:.2f} s'
                + (f', {len(result.findings)} findings' if result.findings else ''))
+
+
+@main.command()
+@click.argument('sources', nargs=-1, type=click.Path(dir_okay=True))
+@click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--proof', is_flag=True, help='Also write a proof copy (<name>.proof.pdf): line numbers, 校样 watermark, header.')
+@click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
+@click.option('-j', '--jobs', type=click.IntRange(1, 256), help='Batch builds: worker processes (default: one per core).')
+@guarded
+def build(sources, output, style, proof, marks, jobs):
+    """Build SOURCE (.md or .txt) into a PDF; several SOURCEs, or a folder, in a batch
+    on every core (each to its default output; exit code: the worst)."""
+    if marks and not proof:
+        raise InputError('--marks goes with --proof: use build --proof --marks')
+    sources = sources or ('source/report.md',)
+    if len(sources) > 1 or Path(sources[0]).is_dir():
+        from . import batch
+        if output:
+            raise InputError('-o names one PDF; a batch writes each manuscript to its default output')
+        sys.exit(_batch(batch, batch.manuscripts(sources), style, proof, marks, jobs))
+    source = sources[0]
+    result = pipeline.build(source, output, style=style)
+    print_build(result)
     if proof:
         from . import proof as proof_stage
         copy = proof_stage.make_proof(result.output, source, style=style, marks=marks)
         click.echo(f'{copy.path}: proof copy')
     sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
+
+
+def _batch(batch, sources, style, proof, marks, jobs) -> int:
+    bar = _Progress(len(sources)) if sys.stderr.isatty() and len(sources) > 2 else None
+
+    def done(outcome):
+        if bar:
+            bar.clear()
+        if outcome.error:
+            _error(outcome.error)
+        else:
+            print_build(outcome.result)
+            if outcome.proof:
+                click.echo(f'{outcome.proof}: proof copy')
+        if bar:
+            bar.advance()
+
+    outcomes = batch.run(sources, style=style, proof=proof, marks=marks, jobs=jobs, done=done)
+    if bar:
+        bar.clear()
+    failed = sum(1 for o in outcomes if o.exit_code)
+    click.echo(f'{len(outcomes)} manuscripts, {len(outcomes) - failed} clean'
+               + (f', {failed} with errors' if failed else ''), err=True)
+    return batch.worst(outcomes)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, redrawn under the results as they come."""
+    WIDTH = 30
+
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+        self.draw()
+
+    def draw(self):
+        filled = self.WIDTH * self.done // self.total
+        sys.stderr.write(f'\r[{"#" * filled}{"." * (self.WIDTH - filled)}] {self.done}/{self.total}')
+        sys.stderr.flush()
+
+    def advance(self):
+        self.done += 1
+        self.draw()
+
+    def clear(self):
+        sys.stderr.write('\r\x1b[K')
+        sys.stderr.flush()
+
+
+@main.command()
+@click.argument('source', default='source/report.md', type=click.Path(dir_okay=False))
+@click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--preview', is_flag=True, help='Refresh the page images (output/preview/) after each build.')
+@guarded
+def watch(source, output, style, preview):
+    """Build SOURCE, then again on every save of it, its style, template or images,
+    until Ctrl-C. A failed rebuild keeps the last good PDF."""
+    from . import watch as watch_stage
+
+    def report(rebuild):
+        changed = ', '.join(p.name for p in rebuild.changed[:3]) + ('…' if len(rebuild.changed) > 3 else '')
+        prefix = f'[{changed}] ' if changed else ''
+        if rebuild.error:
+            _error(f'{prefix}{rebuild.error}; the last good PDF is unchanged')
+        else:
+            click.echo(prefix, nl=False)
+            print_build(rebuild.result)
+            if rebuild.preview:
+                click.echo(f'{rebuild.preview}: page images refreshed')
+        sys.stdout.flush()
+
+    click.echo(f'watching {source} (Ctrl-C to stop)', err=True)
+    watch_stage.watch(source, output, style=style, preview=preview, report=report)
+    click.echo('stopped', err=True)
 
 
 @main.command()

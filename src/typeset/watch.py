@@ -1,0 +1,126 @@
+"""`typeset watch`: a resident build that follows the manuscript as it is edited.
+
+One process keeps the warm renderer (fonts, parsed styles, the imported code), so a
+rebuild after a save pays only for reading, layout and writing. It watches the
+manuscript's folder (images and attachments are there), the style's folder and
+templates/, and rebuilds on every change there that is not its own output. A failed
+rebuild leaves the last good PDF where it was (writes are atomic) and says why.
+
+watchfiles (Rust's notify, inotify on Linux) is used rather than polling: a save is
+seen within milliseconds, and nothing is read while nothing changes.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import pipeline
+from .errors import InputError, TypesetError
+
+# After the first change, wait this long for the rest of a save (an editor writes a
+# temporary file and renames it) before building: milliseconds.
+SETTLE_MS = 20
+GROUP_MS = 400
+
+
+@dataclass
+class Rebuild:
+    """One build of the watch loop: `result` when it ran, `error` when it could not."""
+    changed: list[Path] = field(default_factory=list)
+    result: pipeline.BuildResult | None = None
+    error: str | None = None
+    exit_code: int = 0
+    preview: Path | None = None
+    seconds: float = 0.0
+
+
+def watched_folders(source: Path, style: str | None) -> list[Path]:
+    """The folders whose files a build of `source` may read."""
+    folders = [source.resolve().parent, pipeline.TEMPLATES_DIR.resolve()]
+    try:
+        from .source import read_source
+        style_obj = pipeline._resolve_style_of(read_source(source), style)
+        folders.append(style_obj.css_path.parent)
+    except (TypesetError, OSError):
+        folders.append(pipeline.STYLES_DIR.resolve())
+    unique = []
+    for folder in folders:
+        if folder not in unique and not any(folder.is_relative_to(u) for u in unique):
+            unique.append(folder)
+    return unique
+
+
+class _Relevant:
+    """A watchfiles filter: every change except the build's own output and editors' litter."""
+
+    def __init__(self, output: Path, preview_dir: Path | None, source_dir: Path):
+        self.output = output.resolve()
+        self.ignored_dirs = [d.resolve() for d in (output.parent, preview_dir) if d is not None
+                             and d.resolve() != source_dir]
+
+    def __call__(self, change, path: str) -> bool:
+        p = Path(path)
+        if p.name.startswith('.') or p.name.endswith('~') or p.suffix in ('.swp', '.swx', '.part'):
+            return False
+        if p == self.output or any(p.is_relative_to(d) for d in self.ignored_dirs):
+            return False
+        return True
+
+
+def build_once(source: Path, output: Path | None, style: str | None, preview: bool,
+               changed=()) -> Rebuild:
+    """One build, as `typeset build` does it; errors become the Rebuild's `error`."""
+    start = time.perf_counter()
+    rebuild = Rebuild(sorted(Path(c) for c in changed))
+    try:
+        rebuild.result = pipeline.build(source, output, style=style)
+        rebuild.exit_code = 1 if rebuild.result.errors else 0
+        if preview:
+            from . import preview as preview_stage
+            pages = preview_stage.preview(source, pdf=rebuild.result.output)
+            rebuild.preview = pages.sheet
+    except InputError as e:
+        rebuild.error, rebuild.exit_code = str(e), 2
+    except TypesetError as e:
+        rebuild.error, rebuild.exit_code = str(e), 1
+    except Exception as e:  # a bug of ours must not end the session; the PDF stays
+        rebuild.error, rebuild.exit_code = f'internal error: {type(e).__name__}: {e}', 1
+    rebuild.seconds = time.perf_counter() - start
+    return rebuild
+
+
+def watch(source, output=None, *, style=None, preview: bool = False,
+          report: Callable[[Rebuild], None] = lambda r: None,
+          stop: threading.Event | None = None) -> int:
+    """Build `source`, then again on every relevant change, until Ctrl-C or `stop` is set.
+    Calls `report` after each build. Returns the exit code of the last build."""
+    import watchfiles
+    source = Path(source)
+    if not source.is_file():
+        raise InputError('manuscript not found', source)
+    target = Path(output) if output else pipeline.default_output(source)
+    preview_dir = None
+    if preview:
+        from .preview import default_outdir
+        preview_dir = default_outdir(source)
+    last = build_once(source, output, style, preview)
+    report(last)
+    relevant = _Relevant(target, preview_dir, source.resolve().parent)
+    try:
+        while stop is None or not stop.is_set():
+            folders = watched_folders(source, style)
+            for changes in watchfiles.watch(*folders, watch_filter=relevant, stop_event=stop,
+                                            debounce=GROUP_MS, step=SETTLE_MS,
+                                            raise_interrupt=True):
+                last = build_once(source, output, style, preview, [p for _, p in changes])
+                report(last)
+                if watched_folders(source, style) != folders:
+                    break  # the front matter named another style: watch its folder
+            else:
+                break  # stopped
+    except KeyboardInterrupt:
+        pass
+    return last.exit_code
