@@ -114,9 +114,10 @@ def _position(source: Source, char: str) -> tuple[int, int]:
     return 1, 1
 
 
-def prepare(source_path, *, style=None) -> Prepared:
-    """Read, convert and assemble a manuscript into HTML (no rendering)."""
-    source = read_source(source_path)
+def prepare(source_path, *, style=None, source: Source | None = None) -> Prepared:
+    """Read, convert and assemble a manuscript into HTML (no rendering). `source`: the
+    manuscript already read (by `check`), so it is not read and decoded again."""
+    source = source if source is not None else read_source(source_path)
     style_obj = _resolve_style_of(source, style)
     specs = font_stage.load_manifest(FONTS_DIR)
     findings: list[Finding] = []
@@ -180,6 +181,8 @@ class BuildResult:
     findings: list[Finding]
     warnings: list[str]
     notes: list[str]
+    # What was rendered, for `check` to verify against without preparing it again.
+    prepared: Prepared | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Finding]:
@@ -193,14 +196,16 @@ def default_output(source_path: Path) -> Path:
     return base / 'output' / (source_path.stem + '.pdf')
 
 
-def build(source_path='source/report.md', output=None, *, style=None, extra_css: str = '') -> BuildResult:
+def build(source_path='source/report.md', output=None, *, style=None, extra_css: str = '',
+          source: Source | None = None) -> BuildResult:
     """Build a manuscript into a PDF. Raises `InputError` for input that cannot be used;
-    returns findings (missing glyphs, refused resources) for a build that ran."""
+    returns findings (missing glyphs, refused resources) for a build that ran. `source`:
+    the manuscript already read from `source_path`."""
     from . import render
     start = time.perf_counter()
     source_path = Path(source_path)
     try:
-        prepared = prepare(source_path, style=style)
+        prepared = prepare(source_path, style=style, source=source)
     except RecursionError:  # Markdown and the tree walks recurse; layout is caught in render
         raise InputError(render.NESTED_TOO_DEEPLY, source_path) from None
     output = Path(output) if output else default_output(source_path)
@@ -231,4 +236,4 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
                                     f'{ch} U+{ord(ch):04X} {unicodedata.name(ch, "")} (added by the style or template) '
                                     'is in no configured font', path=str(source_path), extra={'char': ch}))
     return BuildResult(output, result.pages, time.perf_counter() - start, findings,
-                       warnings, prepared.source.notes)
+                       warnings, prepared.source.notes, prepared)

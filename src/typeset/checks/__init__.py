@@ -148,10 +148,10 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     if source_only:
         return CheckResult(source.path, None, 0, findings, times, list(source.notes))
     t = time.perf_counter()
-    built = pipeline.build(source_path, output, style=style)
+    built = pipeline.build(source_path, output, style=style, source=source)
     times['build'] = time.perf_counter() - t
     t = time.perf_counter()
-    prepared = pipeline.prepare(source_path, style=style)
+    prepared = built.prepared
     layout = pdf_rules.probe_layout(prepared.style)
     exp_blocks = blocks_of(source)
     pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks)
