@@ -197,10 +197,11 @@ def default_output(source_path: Path) -> Path:
 
 
 def build(source_path='source/report.md', output=None, *, style=None, extra_css: str = '',
-          source: Source | None = None) -> BuildResult:
+          source: Source | None = None, renderer=None) -> BuildResult:
     """Build a manuscript into a PDF. Raises `InputError` for input that cannot be used;
     returns findings (missing glyphs, refused resources) for a build that ran. `source`:
-    the manuscript already read from `source_path`."""
+    the manuscript already read from `source_path`; `renderer`: a warm.Renderer (default:
+    the process's own, kept between builds)."""
     from . import render
     start = time.perf_counter()
     source_path = Path(source_path)
@@ -219,7 +220,8 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
     if extra_css:
         sheets.append((extra_css, prepared.style.css_path))
     result = render.render_pdf(prepared.html, base_url=source_path.resolve().parent,
-                               stylesheets=sheets, output=output, sandbox=sandbox)
+                               stylesheets=sheets, output=output, sandbox=sandbox,
+                               renderer=renderer)
     warnings = list(result.warnings)
     if not render.harfbuzz_subset_available():
         warnings.insert(0, 'libharfbuzz-subset0 is missing: fonts are subset with fontTools, '

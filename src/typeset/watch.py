@@ -24,6 +24,8 @@ from .errors import InputError, TypesetError
 # temporary file and renames it) before building: milliseconds.
 SETTLE_MS = 20
 GROUP_MS = 400
+# How often the watcher wakes while nothing changes (to see a stop request).
+IDLE_MS = 200
 
 
 @dataclass
@@ -106,15 +108,19 @@ def watch(source, output=None, *, style=None, preview: bool = False,
     if preview:
         from .preview import default_outdir
         preview_dir = default_outdir(source)
-    last = build_once(source, output, style, preview)
-    report(last)
     relevant = _Relevant(target, preview_dir, source.resolve().parent)
+    last = None
     try:
         while stop is None or not stop.is_set():
             folders = watched_folders(source, style)
+            # The watcher runs before the first build (it yields an empty set once it is
+            # watching), so a save made while a build runs is never missed.
             for changes in watchfiles.watch(*folders, watch_filter=relevant, stop_event=stop,
                                             debounce=GROUP_MS, step=SETTLE_MS,
+                                            rust_timeout=IDLE_MS, yield_on_timeout=True,
                                             raise_interrupt=True):
+                if not changes and last is not None:
+                    continue
                 last = build_once(source, output, style, preview, [p for _, p in changes])
                 report(last)
                 if watched_folders(source, style) != folders:
@@ -123,4 +129,4 @@ def watch(source, output=None, *, style=None, preview: bool = False,
                 break  # stopped
     except KeyboardInterrupt:
         pass
-    return last.exit_code
+    return last.exit_code if last else 0

@@ -1,0 +1,287 @@
+"""watch, batch builds, the speed patches and the warm renderer (issue 13).
+
+Every speed change must leave the PDF as it was: these tests build with and without the
+patches, cold and warm, in two folders, and compare the bytes. Timings are not tested
+here; they are in benchmarks/bench_speed.py.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import typeset
+from typeset import batch, warm
+from typeset.cjk import UnsupportedWeasyPrint, patches
+
+from conftest import ROOT, pdf_text, without_space
+
+TYPESET = [sys.executable, '-c', 'from typeset.cli import main; main()']
+EPOCH = {'SOURCE_DATE_EPOCH': '1700000000'}
+SHORT = """---
+title: 关于加快推进试点工作的通知
+---
+
+各有关单位：
+
+为贯彻落实有关部署，现就试点工作通知如下。
+
+## 一、总体要求
+
+坚持问题导向，突出重点，稳步推进各项工作落实。
+"""
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def epoch(monkeypatch):
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', EPOCH['SOURCE_DATE_EPOCH'])
+
+
+# -- the patches ----------------------------------------------------------------------
+
+def test_every_patch_target_is_in_the_pinned_weasyprint():
+    for patch in patches.PATCHES:
+        assert callable(patch.original()) or isinstance(patch.original(), property), patch
+
+
+def test_a_patch_whose_target_is_gone_fails_loudly():
+    gone = patches.Patch('weasyprint.layout.page', 'no_such_function', lambda f: f, 'test')
+    with pytest.raises(UnsupportedWeasyPrint, match='no_such_function'):
+        gone.original()
+
+
+@pytest.mark.parametrize('version', ['69.2', '71.0', '52.5', '100'])
+def test_weasyprint_outside_the_pinned_range_is_refused(version):
+    with pytest.raises(UnsupportedWeasyPrint, match=version):
+        patches.check_version(version)
+
+
+def test_weasyprint_inside_the_pinned_range_is_accepted():
+    patches.check_version('70.0')
+    patches.check_version('70.2')
+
+
+def test_patches_install_and_uninstall():
+    from weasyprint.layout import inline, page
+    from weasyprint.text.fonts import FontConfiguration
+    typeset.cjk.install()
+    assert patches.installed()
+    assert page.set_page_type_computed_styles.__wrapped__
+    assert inline.shrink_to_fit.__wrapped__
+    try:
+        patches.uninstall()
+        assert not patches.installed()
+        assert not hasattr(page.set_page_type_computed_styles, '__wrapped__')
+        assert not hasattr(inline.shrink_to_fit, '__wrapped__')
+        assert not hasattr(FontConfiguration.add_font_face, '__wrapped__')
+    finally:
+        patches.install()
+    assert page.set_page_type_computed_styles.__wrapped__
+
+
+def test_weasyprint_is_imported_without_searching_for_libraries():
+    # ctypes.util.find_library runs ldconfig, gcc and ld for each miss (22 lookups).
+    code = ('import ctypes.util, sys\n'
+            'calls = []\n'
+            'real = ctypes.util.find_library\n'
+            'ctypes.util.find_library = lambda name: calls.append(name) or real(name)\n'
+            'import typeset.cjk\n'
+            'from weasyprint.text.ffi import harfbuzz_subset, pango\n'
+            'print(len(calls), bool(harfbuzz_subset), bool(pango))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ['0', 'True', 'True']
+
+
+def test_build_does_not_load_the_verification_libraries(tmp_path):
+    src = tmp_path / 'doc.md'
+    src.write_text(SHORT, encoding='utf-8')
+    code = (f'import sys, typeset; typeset.build({str(src)!r}, {str(tmp_path / "doc.pdf")!r}); '
+            'print(sorted(m for m in ("pdfplumber", "pdfminer", "pypdf", "typeset.checks") if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '[]'
+
+
+# -- same bytes -----------------------------------------------------------------------
+
+def test_pdf_is_the_same_with_and_without_the_speed_patches(tmp_path, epoch):
+    # The seed: 7 pages (page styles), inline-block heading clauses (shrink-to-fit), all
+    # fonts of the manifest (fonts in place, subsets, deflated streams).
+    source = ROOT / 'source' / 'report.md'
+    typeset.build(source, tmp_path / 'patched.pdf')
+    typeset.build(source, tmp_path / 'patched-warm.pdf')
+    patches.uninstall()
+    try:
+        result = typeset.build(source, tmp_path / 'plain.pdf', renderer=warm.Renderer())
+    finally:
+        patches.install()
+    assert result.pages == 7
+    assert digest(tmp_path / 'patched.pdf') == digest(tmp_path / 'plain.pdf')
+    assert digest(tmp_path / 'patched-warm.pdf') == digest(tmp_path / 'plain.pdf')
+
+
+def test_pdf_is_the_same_cold_warm_and_in_another_folder(tmp_path, epoch):
+    for name in ('a', 'b'):
+        (tmp_path / name / 'source').mkdir(parents=True)
+        shutil.copy(ROOT / 'source' / 'report.md', tmp_path / name / 'source' / 'report.md')
+    cold = subprocess.run(TYPESET + ['build', 'source/report.md'], cwd=tmp_path / 'a',
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **EPOCH})
+    assert cold.returncode == 0, cold.stderr
+    typeset.build(ROOT / 'source' / 'report.md', tmp_path / 'first.pdf')
+    typeset.build(tmp_path / 'b' / 'source' / 'report.md')  # warm: fonts, styles, subsets kept
+    assert digest(tmp_path / 'a' / 'output' / 'report.pdf') == digest(tmp_path / 'b' / 'output' / 'report.pdf')
+
+
+def test_fonts_a_document_brings_do_not_outlive_its_build(tmp_path, epoch):
+    renderer = warm.Renderer()
+    shutil.copy(ROOT / 'fonts' / 'FandolSong-Bold.otf', tmp_path / 'own.otf')
+    (tmp_path / 'own.md').write_text(
+        '<style>@font-face { font-family: Own; src: url(own.otf); }</style>\n\n正文。\n', encoding='utf-8')
+    typeset.build(tmp_path / 'own.md', tmp_path / 'own.pdf', renderer=renderer)
+    assert renderer.font_config is None  # dropped with the font the document brought
+    (tmp_path / 'plain.md').write_text(SHORT, encoding='utf-8')
+    typeset.build(tmp_path / 'plain.md', tmp_path / 'plain.pdf', renderer=renderer)
+    assert renderer.font_config is not None  # kept: only the project's fonts
+
+
+# -- batch ----------------------------------------------------------------------------
+
+def test_batch_builds_each_manuscript_and_exits_with_the_worst_code(tmp_path):
+    source = tmp_path / 'source'
+    source.mkdir()
+    (source / 'one.md').write_text(SHORT, encoding='utf-8')
+    (source / 'two.txt').write_text('关于开展检查的通知\n\n各单位：\n\n请按要求开展检查。\n', encoding='utf-8')
+    (source / 'broken.md').write_text('---\ntitle: [\n---\n正文。\n', encoding='utf-8')
+    done = subprocess.run(TYPESET + ['build', 'source/'], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **EPOCH})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert 'broken.md:2' in done.stderr
+    assert (tmp_path / 'output' / 'one.pdf').is_file()
+    assert (tmp_path / 'output' / 'two.pdf').is_file()
+    assert 'output/one.pdf: 1 pages' in done.stdout
+    assert '3 manuscripts, 2 clean, 1 with errors' in done.stderr
+    # Each PDF as a single build makes it.
+    single = subprocess.run(TYPESET + ['build', 'source/one.md', '-o', 'single.pdf'], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env={**os.environ, **EPOCH})
+    assert single.returncode == 0, single.stderr
+    assert digest(tmp_path / 'single.pdf') == digest(tmp_path / 'output' / 'one.pdf')
+
+
+def test_batch_of_clean_manuscripts_exits_zero(tmp_path, epoch):
+    for name in ('a.md', 'b.md'):
+        (tmp_path / name).write_text(SHORT, encoding='utf-8')
+    outcomes = batch.run([tmp_path / 'a.md', tmp_path / 'b.md'], jobs=2)
+    assert [o.exit_code for o in outcomes] == [0, 0]
+    assert batch.worst(outcomes) == 0
+    assert [o.result.output.name for o in outcomes] == ['a.pdf', 'b.pdf']
+
+
+def test_batch_refuses_one_output_for_many(tmp_path):
+    (tmp_path / 'a.md').write_text(SHORT, encoding='utf-8')
+    done = subprocess.run(TYPESET + ['build', 'a.md', 'a.md', '-o', 'x.pdf'], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert '-o names one PDF' in done.stderr
+
+
+# -- watch ----------------------------------------------------------------------------
+
+class Watch:
+    """`typeset watch` in a child process, its output lines read as they come."""
+
+    def __init__(self, folder: Path, *args):
+        self.proc = subprocess.Popen(TYPESET + ['watch', *args], cwd=folder, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **EPOCH})
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip('\n'))
+
+    def wait_for(self, text: str, timeout: float = 120) -> list[str]:
+        seen, end = [], time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self.lines.get(timeout=max(0.1, end - time.monotonic()))
+            except queue.Empty:
+                break
+            seen.append(line)
+            if text in line:
+                return seen
+        raise AssertionError(f'no {text!r} within {timeout} s; got {seen}')
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+
+
+@pytest.fixture
+def manuscript(tmp_path) -> Path:
+    (tmp_path / 'source').mkdir()
+    path = tmp_path / 'source' / 'notice.md'
+    path.write_text(SHORT, encoding='utf-8')
+    return path
+
+
+def test_watch_rebuilds_after_an_edit(manuscript):
+    watch = Watch(manuscript.parent.parent, 'source/notice.md')
+    try:
+        watch.wait_for('output/notice.pdf: 1 pages')
+        pdf = manuscript.parent.parent / 'output' / 'notice.pdf'
+        assert '稳步推进' in without_space(pdf_text(pdf))
+        manuscript.write_text(SHORT.replace('稳步推进', '扎实推进'), encoding='utf-8')
+        watch.wait_for('[notice.md] output/notice.pdf: 1 pages')
+        assert '扎实推进' in without_space(pdf_text(pdf))
+    finally:
+        code = watch.stop()
+    assert code == 0
+    assert 'stopped' in watch.wait_for('stopped', timeout=10)[-1]
+
+
+def test_failed_rebuild_keeps_the_last_good_pdf(manuscript):
+    watch = Watch(manuscript.parent.parent, 'source/notice.md')
+    pdf = manuscript.parent.parent / 'output' / 'notice.pdf'
+    try:
+        watch.wait_for('output/notice.pdf: 1 pages')
+        good = pdf.read_bytes()
+        manuscript.write_text('---\ntitle: [\n---\n' + SHORT, encoding='utf-8')
+        lines = watch.wait_for('the last good PDF is unchanged')
+        assert 'notice.md:2' in lines[-1]
+        assert pdf.read_bytes() == good
+        manuscript.write_text(SHORT.replace('稳步推进', '扎实推进'), encoding='utf-8')
+        watch.wait_for('[notice.md] output/notice.pdf: 1 pages')
+        assert '扎实推进' in without_space(pdf_text(pdf))
+    finally:
+        assert watch.stop() == 0
+
+
+def test_watch_ignores_its_own_output(manuscript):
+    # The output lands in output/ beside source/; a manuscript whose folder holds its
+    # output (-o beside it) must not rebuild itself for ever.
+    watch = Watch(manuscript.parent, 'notice.md', '-o', 'notice.pdf')
+    try:
+        watch.wait_for('notice.pdf: 1 pages')
+        time.sleep(1.5)
+        assert watch.lines.empty()
+    finally:
+        assert watch.stop() == 0
