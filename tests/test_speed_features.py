@@ -124,7 +124,7 @@ def test_pdf_is_the_same_with_and_without_the_speed_patches(tmp_path, epoch):
     source = ROOT / 'source' / 'report.md'
     typeset.build(source, tmp_path / 'patched.pdf')
     typeset.build(source, tmp_path / 'patched-warm.pdf')
-    patches.uninstall()
+    patches.uninstall(lambda patch: patch.same_bytes)
     try:
         result = typeset.build(source, tmp_path / 'plain.pdf', renderer=warm.Renderer())
     finally:
@@ -132,6 +132,36 @@ def test_pdf_is_the_same_with_and_without_the_speed_patches(tmp_path, epoch):
     assert result.pages == 7
     assert digest(tmp_path / 'patched.pdf') == digest(tmp_path / 'plain.pdf')
     assert digest(tmp_path / 'patched-warm.pdf') == digest(tmp_path / 'plain.pdf')
+
+
+def test_fonts_embedded_bare_draw_the_same_pages_in_fewer_bytes(tmp_path, epoch):
+    # Title (Noto Serif CJK SC Bold), headings (FandolHei), body (FandolFang), page
+    # number (FandolSong): each font embedded as the bare CFF of its glyphs.
+    import pdfplumber
+    (tmp_path / 'doc.md').write_text(SHORT, encoding='utf-8')
+    typeset.build(tmp_path / 'doc.md', tmp_path / 'bare.pdf')
+    patches.uninstall(lambda patch: not patch.same_bytes)
+    try:
+        typeset.build(tmp_path / 'doc.md', tmp_path / 'wrapped.pdf')
+    finally:
+        patches.install()
+    bare, wrapped = (tmp_path / 'bare.pdf').read_bytes(), (tmp_path / 'wrapped.pdf').read_bytes()
+    assert bare.count(b'/CIDFontType0C') == 4 and b'/OpenType' not in bare
+    assert wrapped.count(b'/OpenType') == 4
+    assert len(bare) < 0.8 * len(wrapped)
+
+    def glyphs(path):
+        with pdfplumber.open(path) as pdf:
+            return [(c['text'], round(c['x0'], 3), round(c['top'], 3), c['fontname'], c['size'])
+                    for page in pdf.pages for c in page.chars]
+    assert glyphs(tmp_path / 'bare.pdf') == glyphs(tmp_path / 'wrapped.pdf')
+    for name in ('bare', 'wrapped'):
+        subprocess.run(['pdftoppm', '-r', '300', '-gray', str(tmp_path / f'{name}.pdf'),
+                        str(tmp_path / name)], check=True, timeout=120)
+    pages = sorted(tmp_path.glob('bare-*.pgm'))
+    assert pages
+    for page in pages:
+        assert page.read_bytes() == (tmp_path / page.name.replace('bare', 'wrapped')).read_bytes(), page.name
 
 
 def test_pdf_is_the_same_cold_warm_and_in_another_folder(tmp_path, epoch):
