@@ -72,10 +72,30 @@ def _strip_subset(name: str) -> str:
     return name.split('+', 1)[1] if re.match(r'^[A-Z]{6}\+', name) else name
 
 
+def _chars(page):
+    """`page.chars`, the same values, without pdfplumber turning every attribute of every
+    object into a dict (a third of the time a check spends reading the PDF)."""
+    from pdfminer.layout import LTChar, LTContainer
+    mb_x0, mb_top = page.mediabox[:2]
+    height = page.height
+
+    def walk(objects):
+        for obj in objects:
+            if isinstance(obj, LTChar):
+                yield obj
+            elif isinstance(obj, LTContainer):
+                yield from walk(obj._objs)
+
+    for obj in walk(page.layout._objs):
+        yield {'text': obj.get_text(), 'x0': obj.x0 + mb_x0, 'x1': obj.x1 + mb_x0,
+               'top': height - obj.y1 + mb_top, 'bottom': height - obj.y0 + mb_top,
+               'size': obj.size, 'fontname': obj.fontname, 'matrix': obj.matrix}
+
+
 def page_lines(page, page_number: int) -> list[Line]:
     glyphs = []
     height = float(page.height)
-    for ch in page.chars:
+    for ch in _chars(page):
         if not ch['text'].strip():
             continue
         m = ch.get('matrix')
