@@ -13,10 +13,11 @@ import gc
 
 _shared = None
 
-# Layout makes millions of small objects and few cycles; collecting the young generation
-# every 700 allocations walks the growing box tree again and again (2.05 s of a 700-page
-# build). Raised during layout only; the objects of the imports are frozen once.
-LAYOUT_GC_THRESHOLD = (50_000, 50, 100)
+# A build makes millions of small objects and few cycles; collecting the young generation
+# every 700 allocations, and the old ones as often as Python's defaults do, walks the
+# growing box tree again and again (2.05 s of a 700-page build). The objects of the
+# imports are frozen once: never garbage, never scanned again.
+GC_THRESHOLD = (50_000, 50, 100)
 
 
 class Renderer:
@@ -32,8 +33,8 @@ class Renderer:
         self._sheets: dict[tuple[str, str], object] = {}
         self._clean_fonts: set[str] = set()
         self.builds = 0
-        gc.collect()
-        gc.freeze()  # WeasyPrint's modules and tables: never garbage, never scanned again
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLD)
 
     @classmethod
     def shared(cls) -> 'Renderer':
@@ -54,12 +55,9 @@ class Renderer:
         css = [self._sheet(text, path, fetcher, sandbox) for text, path in stylesheets]
         document = self.weasyprint.HTML(string=html, base_url=base_url.as_uri() + '/',
                                         url_fetcher=fetcher)
-        threshold = gc.get_threshold()
-        gc.set_threshold(*LAYOUT_GC_THRESHOLD)
         try:
             return document.render(stylesheets=css, font_config=self.font_config)
         finally:
-            gc.set_threshold(*threshold)
             self.builds += 1
             self._forget_foreign_fonts()
 
