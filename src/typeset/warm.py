@@ -53,6 +53,9 @@ class Renderer:
             self.font_config = self.weasyprint.text.fonts.FontConfiguration()
         fetcher = sandbox.fetcher()
         css = [self._sheet(text, path, fetcher, sandbox) for text, path in stylesheets]
+        # Only this build's sheets are kept: a style edited in watch is parsed anew.
+        used = {(text, path.as_uri()) for text, path in stylesheets}
+        self._sheets = {key: sheet for key, sheet in self._sheets.items() if key in used}
         document = self.weasyprint.HTML(string=html, base_url=base_url.as_uri() + '/',
                                         url_fetcher=fetcher)
         try:
