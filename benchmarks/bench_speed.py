@@ -68,8 +68,9 @@ class Tool:
         return [PYTHON, str(HERE / 'typst' / 'compile.py'), str(typ), str(pdf)]
 
 
-def run(cmd, cwd=PROJECT, env=ENV, ok=(0, 1)) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one process."""
+def run(cmd, cwd=PROJECT, env=ENV, ok=(0, 1)) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one process.
+    On a shared machine CPU seconds move less with the load than wall seconds."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, rusage = os.wait4(proc.pid, 0)
@@ -78,7 +79,7 @@ def run(cmd, cwd=PROJECT, env=ENV, ok=(0, 1)) -> tuple[float, int]:
     code = os.waitstatus_to_exitcode(status)
     if code not in ok:
         sys.exit(f'failed ({code}): {" ".join(map(str, cmd))}\n{out.decode()[-800:]}{err.decode()[-800:]}')
-    return seconds, rusage.ru_maxrss // 1024
+    return seconds, rusage.ru_maxrss // 1024, rusage.ru_utime + rusage.ru_stime
 
 
 def seed_copy(folder: Path, times: int = 1) -> Path:
@@ -102,11 +103,15 @@ def bench_seed(tmp: Path, tools: dict, runs: int) -> dict:
     for name, cmd in commands.items():  # warm-up: page cache, .pyc files
         run(cmd, env=_env(tools, name))
     samples = {name: [] for name in commands}
+    cpu = {name: [] for name in commands}
     for i in range(runs):
         order = list(commands) if i % 2 == 0 else list(commands)[::-1]
         for name in order:
-            samples[name].append(run(commands[name], env=_env(tools, name))[0])
+            wall, _, seconds = run(commands[name], env=_env(tools, name))
+            samples[name].append(wall)
+            cpu[name].append(seconds)
     out = {name: statistics.median(s) for name, s in samples.items()}
+    out['cpu'] = {name: statistics.median(s) for name, s in cpu.items()}
     out['pdf_bytes'] = {name: (tmp / f'seed-{name}.pdf').stat().st_size for name in commands}
     return out
 
@@ -194,15 +199,15 @@ def bench_batch(tmp: Path, tools: dict, copies: int = 16) -> dict:
     typ = make_typ.generate(SEED, tmp / 'batch.typ')
     out = {}
     for name, tool in tools.items():
-        out[name + '_batch'] = run(tool.typeset('build', 'source/'), cwd=folder, env=tool.env)[0]
-        start = time.perf_counter()
-        for i in range(copies):
-            run(tool.typeset('build', f'source/seed{i:02}.md'), cwd=folder, env=tool.env)
-        out[name + '_separate'] = time.perf_counter() - start
-    start = time.perf_counter()
-    for i in range(copies):
-        run(Tool.typst(typ, tmp / f'batch{i}.pdf'))
-    out['typst_separate'] = time.perf_counter() - start
+        wall, _, cpu = run(tool.typeset('build', 'source/'), cwd=folder, env=tool.env)
+        out[name + '_batch'], out[name + '_batch_cpu'] = wall, cpu
+        runs = [run(tool.typeset('build', f'source/seed{i:02}.md'), cwd=folder, env=tool.env)
+                for i in range(copies)]
+        out[name + '_separate'] = sum(r[0] for r in runs)
+        out[name + '_separate_cpu'] = sum(r[2] for r in runs)
+    runs = [run(Tool.typst(typ, tmp / f'batch{i}.pdf')) for i in range(copies)]
+    out['typst_separate'] = sum(r[0] for r in runs)
+    out['typst_separate_cpu'] = sum(r[2] for r in runs)
     return out
 
 
@@ -217,6 +222,7 @@ def table(r: dict, names: list[str]) -> list[str]:
     secs = lambda v: f'{v:.2f} s'  # noqa: E731
     if 'seed' in r:
         row('seed, whole process', [r['seed'][n] for n in names], r['seed']['typst'], secs)
+        row('seed, whole process (CPU s)', [r['seed']['cpu'][n] for n in names], r['seed']['cpu']['typst'], secs)
         sizes = r['seed']['pdf_bytes']
         row('PDF of the seed', [sizes[n] for n in names], sizes['typst'], lambda v: f'{v:,} B')
     if 'watch' in r:
@@ -226,21 +232,28 @@ def table(r: dict, names: list[str]) -> list[str]:
         key = f'x{times}'
         if key in r:
             row(f'{times}× seed', [r[key][n][0] for n in names], r[key]['typst'][0], secs)
+            row(f'{times}× seed (CPU s)', [r[key][n][2] for n in names], r[key]['typst'][2], secs)
             row(f'{times}× seed, peak memory', [r[key][n][1] for n in names], r[key]['typst'][1],
                 lambda v: f'{v:,} MiB')
     if 'x100' in r and 'x500' in r:
-        rows.append('| growth 100×→500× (exponent) | ' + ' | '.join(
-            f"{math.log(r['x500'][n][0] / r['x100'][n][0]) / math.log(5):.2f}" for n in names)
-            + f" | {math.log(r['x500']['typst'][0] / r['x100']['typst'][0]) / math.log(5):.2f} |")
+        def exponent(n, k):
+            return math.log(r['x500'][n][k] / r['x100'][n][k]) / math.log(5)
+        rows.append('| growth 100×→500× (exponent: wall; CPU) | ' + ' | '.join(
+            f"{exponent(n, 0):.2f}; {exponent(n, 2):.2f}" for n in names + ['typst']) + ' |')
     if 'x100' in r and f'{names[0]}_check' in r['x100']:
-        rows.append('| check / build at 100× (time; peak memory) | ' + ' | '.join(
-            f"{r['x100'][n + '_check'][0] / r['x100'][n][0]:.2f}×; {r['x100'][n + '_check'][1] / r['x100'][n][1]:.2f}×"
+        rows.append('| check / build at 100× (wall; CPU; peak memory) | ' + ' | '.join(
+            f"{r['x100'][n + '_check'][0] / r['x100'][n][0]:.2f}×; "
+            f"{r['x100'][n + '_check'][2] / r['x100'][n][2]:.2f}×; "
+            f"{r['x100'][n + '_check'][1] / r['x100'][n][1]:.2f}×"
             for n in names) + ' | |')
     if 'batch' in r:
         b = r['batch']
-        rows.append('| 16 seeds: one batch / 16 processes | ' + ' | '.join(
-            f"{b[n + '_batch']:.1f} s / {b[n + '_separate']:.1f} s ({b[n + '_batch'] / b[n + '_separate']:.2f}×; "
-            f"{b[n + '_batch'] / b['typst_separate']:.2f}× Typst)" for n in names) + f" | {b['typst_separate']:.1f} s |")
+        for label, cpu in (('wall', ''), ('CPU', '_cpu')):
+            rows.append(f'| 16 seeds, one batch vs 16 processes ({label}) | ' + ' | '.join(
+                f"{b[n + '_batch' + cpu]:.1f} s vs {b[n + '_separate' + cpu]:.1f} s "
+                f"({b[n + '_batch' + cpu] / b[n + '_separate' + cpu]:.2f}×; "
+                f"{b[n + '_batch' + cpu] / b['typst_separate' + cpu]:.2f}× Typst's 16)" for n in names)
+                + f" | {b['typst_separate' + cpu]:.1f} s |")
     return rows
 
 
