@@ -123,7 +123,7 @@ def _env(tools, name):
 def bench_watch(tmp: Path, tools: dict, runs: int, typst_seconds: float) -> dict:
     out = {'typst_whole_process': typst_seconds}
     for name, tool in tools.items():
-        if tool.root is not None and not (tool.root / 'src' / 'typeset' / 'watch.py').exists():
+        if tool.root is not None and not (tool.root / 'src' / 'typeset' / 'watcher.py').exists():
             out[name] = _in_process_rebuild(tmp, tool, runs)
             out[name + '_what'] = 'typeset.build twice in one process (no watch)'
         else:

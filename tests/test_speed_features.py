@@ -315,3 +315,19 @@ def test_watch_ignores_its_own_output(manuscript):
         assert watch.lines.empty()
     finally:
         assert watch.stop() == 0
+
+
+def test_watch_from_python_stops_when_asked(manuscript, epoch):
+    stop, reports = threading.Event(), []
+
+    def report(rebuild):
+        reports.append(rebuild)
+        stop.set()
+
+    thread = threading.Thread(target=typeset.watch, args=(manuscript,),
+                              kwargs={'report': report, 'stop': stop})
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert reports[0].result.pages == 1 and reports[0].error is None
+    assert callable(typeset.watch)  # the function, not the module of the same stage

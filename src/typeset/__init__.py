@@ -23,5 +23,22 @@ def check(source='source/report.md', output=None, *, style=None, source_only=Fal
     return run_check(source, output, style=style, source_only=source_only)
 
 
-__all__ = ['build', 'check', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
-           'STYLES_DIR', 'list_styles', '__version__']
+def build_many(sources, *, style=None, jobs=None, done=None):
+    """Build many manuscripts, each to its default output, on `jobs` worker processes
+    (default: one per core); returns a `batch.Outcome` per source, in order."""
+    from . import batch
+    return batch.run(batch.manuscripts(sources), style=style, jobs=jobs,
+                     done=done or (lambda outcome: None))
+
+
+def watch(source='source/report.md', output=None, *, style=None, preview=False, report=None,
+          stop=None):
+    """Build, then rebuild on every save until Ctrl-C or `stop` (a threading.Event) is
+    set; `report(rebuild)` is called after each build (`typeset watch`)."""
+    from . import watcher as watch_stage
+    return watch_stage.watch(source, output, style=style, preview=preview,
+                             report=report or (lambda rebuild: None), stop=stop)
+
+
+__all__ = ['build', 'build_many', 'check', 'watch', 'prepare', 'BuildResult', 'Finding',
+           'InputError', 'TypesetError', 'STYLES_DIR', 'list_styles', '__version__']

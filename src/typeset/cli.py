@@ -160,7 +160,7 @@ class _Progress:
 def watch(source, output, style, preview):
     """Build SOURCE, then again on every save of it, its style, template or images,
     until Ctrl-C. A failed rebuild keeps the last good PDF."""
-    from . import watch as watch_stage
+    from . import watcher as watch_stage
 
     def report(rebuild):
         changed = ', '.join(p.name for p in rebuild.changed[:3]) + ('…' if len(rebuild.changed) > 3 else '')
