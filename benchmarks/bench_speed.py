@@ -71,11 +71,15 @@ class Tool:
 def run(cmd, cwd=PROJECT, env=ENV, ok=(0, 1)) -> tuple[float, int, float]:
     """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one process.
     On a shared machine CPU seconds move less with the load than wall seconds."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, rusage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
+    # Output to files, not pipes: a full pipe would stop the process (check's findings).
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out_file, stderr=err_file)
+        _, status, rusage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     code = os.waitstatus_to_exitcode(status)
     if code not in ok:
         sys.exit(f'failed ({code}): {" ".join(map(str, cmd))}\n{out.decode()[-800:]}{err.decode()[-800:]}')
