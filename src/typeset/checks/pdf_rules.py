@@ -302,11 +302,18 @@ def probe_layout(style) -> Layout:
 
 # --- fonts ---------------------------------------------------------------------------
 
+# Asked for every glyph of the document about a handful of names: remembered.
+@functools.lru_cache(maxsize=1024)
 def _norm(name: str) -> str:
     return re.sub(r'[^a-z0-9]', '', name.lower())
 
 
 def family_of(pdf_font: str, families: list[str]) -> str:
+    return _family_of(pdf_font, tuple(families))
+
+
+@functools.lru_cache(maxsize=1024)
+def _family_of(pdf_font: str, families: tuple[str, ...]) -> str:
     n = _norm(pdf_font)
     best = ''
     for fam in families:

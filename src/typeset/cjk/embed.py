@@ -27,7 +27,9 @@ def bare_cff(font_file: bytes, glyphs) -> bytes | None:
     from fontTools.ttLib import TTFont
     if font_file[:4] != b'OTTO':
         return None
-    font = TTFont(io.BytesIO(font_file), lazy=True)
+    # The font bounding box is kept as HarfBuzz wrote it: recomputing it runs every
+    # charstring (0.4 s for 600 glyphs), and PDF readers take the descriptor's.
+    font = TTFont(io.BytesIO(font_file), lazy=True, recalcBBoxes=False)
     if 'CFF ' not in font:
         return None
     cff = font['CFF '].cff
