@@ -18,7 +18,6 @@ import itertools
 import io
 import sys
 from dataclasses import dataclass
-from hashlib import md5
 from pathlib import Path
 from typing import Callable
 
