@@ -203,8 +203,11 @@ def bench_batch(tmp: Path, tools: dict, copies: int = 16) -> dict:
     typ = make_typ.generate(SEED, tmp / 'batch.typ')
     out = {}
     for name, tool in tools.items():
-        wall, _, cpu = run(tool.typeset('build', 'source/'), cwd=folder, env=tool.env)
-        out[name + '_batch'], out[name + '_batch_cpu'] = wall, cpu
+        if tool.root is not None and not (tool.root / 'src' / 'typeset' / 'batch.py').exists():
+            out[name + '_batch'] = out[name + '_batch_cpu'] = None  # no batch builds yet
+        else:
+            wall, _, cpu = run(tool.typeset('build', 'source/'), cwd=folder, env=tool.env)
+            out[name + '_batch'], out[name + '_batch_cpu'] = wall, cpu
         runs = [run(tool.typeset('build', f'source/seed{i:02}.md'), cwd=folder, env=tool.env)
                 for i in range(copies)]
         out[name + '_separate'] = sum(r[0] for r in runs)
@@ -252,12 +255,16 @@ def table(r: dict, names: list[str]) -> list[str]:
             for n in names) + ' | |')
     if 'batch' in r:
         b = r['batch']
+        def cell(n, cpu):
+            batch, separate = b[n + '_batch' + cpu], b[n + '_separate' + cpu]
+            typst = b['typst_separate' + cpu]
+            if batch is None:
+                return f'(no batch) 16 processes {separate:.1f} s ({separate / typst:.2f}× Typst\'s 16)'
+            return (f'{batch:.1f} s vs {separate:.1f} s ({batch / separate:.2f}×; '
+                    f"{batch / typst:.2f}× Typst's 16)")
         for label, cpu in (('wall', ''), ('CPU', '_cpu')):
-            rows.append(f'| 16 seeds, one batch vs 16 processes ({label}) | ' + ' | '.join(
-                f"{b[n + '_batch' + cpu]:.1f} s vs {b[n + '_separate' + cpu]:.1f} s "
-                f"({b[n + '_batch' + cpu] / b[n + '_separate' + cpu]:.2f}×; "
-                f"{b[n + '_batch' + cpu] / b['typst_separate' + cpu]:.2f}× Typst's 16)" for n in names)
-                + f" | {b['typst_separate' + cpu]:.1f} s |")
+            rows.append(f'| 16 seeds, one batch vs 16 processes ({label}) | '
+                        + ' | '.join(cell(n, cpu) for n in names) + f" | {b['typst_separate' + cpu]:.1f} s |")
     return rows
 
 
