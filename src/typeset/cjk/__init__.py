@@ -16,7 +16,7 @@ import re
 
 import weasyprint
 
-from . import chars, justify, linebreak
+from . import chars, columns, justify, linebreak
 from ..chars import WIDE_RANGES
 from ..errors import TypesetError
 from .settings import Settings, settings_for
@@ -137,6 +137,10 @@ def install():
         return original_process_whitespace(self, following_collapsible_space)
 
     boxes.TextBox.process_whitespace = process_whitespace
+
+    # Replaces columns_layout (weasyprint/layout/column.py) for boxes that declare
+    # --column-grid: newspaper columns balanced to one line (see columns.py).
+    columns.install()
 
     _installed = True
 

@@ -1,0 +1,326 @@
+"""Balanced newspaper columns: the one change typeset makes to WeasyPrint's multi-column layout.
+
+A newspaper's columns of one article end level: every column of a band ends on the same
+line, or one line short. WeasyPrint 70's ``columns_layout`` (weasyprint/layout/column.py)
+looks for the smallest common column height at which the band fits and then fills the
+columns greedily to it, so the last column takes what is left: with L lines in k columns
+it can stand k − 1 lines short (the seed page: 3 lines in band 1, 2 in band 2).
+
+A multi-column box that declares its line pitch,
+
+    main.body { column-count: 7; --column-grid: 15.75pt; }
+
+is laid out here instead:
+
+1. one trial at the full height left on the page tells whether the band fits at all
+   (and how tall the footnotes it calls are); if not, the columns are filled to the
+   page foot as WeasyPrint does, and the rest continues on the next page;
+2. the smallest common height H, a whole number of pitches, at which the band fits;
+3. the fewest columns ``a`` that need H when the others get H − 1 pitches: columns
+   1 … a end on one line, the others one line higher, and the last is as full as the
+   rules of breaking (widows, orphans, a heading kept with its text) allow.
+
+Each trial is a real layout of the band, as in WeasyPrint (about six per band here, one
+per pixel of height there). Boxes without ``--column-grid`` go to WeasyPrint's own
+function untouched.
+"""
+from math import ceil
+
+from .settings import _length, _tokens
+
+GRID_PROPERTY = '__column_grid'
+
+_original = None
+
+
+def pitch_of(style):
+    """The band's line pitch in px, from ``--column-grid``, or None."""
+    return _length(_tokens(style, GRID_PROPERTY), style['font_size'])
+
+
+def install():
+    """Route multi-column boxes through `columns_layout` (idempotent)."""
+    global _original
+    from weasyprint.layout import block, column
+
+    from . import UnsupportedWeasyPrint, check_version
+    if _original is not None:
+        return
+    check_version()
+    # The private helpers of column.py this module reuses: refuse loudly if they moved.
+    for name in ('columns_layout', '_create_column_box', '_report_footnotes'):
+        if not hasattr(column, name):
+            raise UnsupportedWeasyPrint(f'weasyprint.layout.column.{name} is gone: '
+                                        'typeset.cjk.columns is written for WeasyPrint 70')
+    # block.py imported columns_layout by name: that is the reference to replace.
+    _original = column.columns_layout
+    block.columns_layout = columns_layout
+
+
+def columns_layout(context, box, bottom_space, skip_stack, containing_block,
+                   page_is_empty, absolute_boxes, fixed_boxes, adjoining_margins,
+                   first_letter_style, first_line_style):
+    pitch = pitch_of(box.style)
+    if (pitch is None or box.style['height'] != 'auto' or box.style['direction'] == 'rtl'
+            or box.style['position'] == 'relative'):
+        return _original(context, box, bottom_space, skip_stack, containing_block,
+                         page_is_empty, absolute_boxes, fixed_boxes, adjoining_margins,
+                         first_letter_style, first_line_style)
+    layout = _Multicol(context, box, bottom_space, containing_block, pitch,
+                       absolute_boxes, fixed_boxes, first_letter_style, first_line_style)
+    try:
+        return layout.run(skip_stack, page_is_empty, adjoining_margins)
+    finally:
+        context.in_column = False
+
+
+class _Multicol:
+    """One multi-column box on one page: its spanning blocks and its bands of columns."""
+
+    def __init__(self, context, box, bottom_space, containing_block, pitch,
+                 absolute_boxes, fixed_boxes, first_letter_style, first_line_style):
+        from weasyprint.layout.block import block_level_width, collapse_margin
+        self.context = context
+        self.pitch = pitch
+        self.bottom_space = bottom_space
+        self.containing_block = containing_block
+        self.absolute_boxes, self.fixed_boxes = absolute_boxes, fixed_boxes
+        self.styles = (first_letter_style, first_line_style)
+        context.in_column = True
+        self.box = box.copy_with_children(box.children)
+        self.collapse_margin = collapse_margin
+        block_level_width(self.box, containing_block)
+        style = box.style
+        gap = style['font_size'] if style['column_gap'] == 'normal' else _px(
+            style['column_gap'], style, self.box.width)
+        count, width = style['column_count'], style['column_width']
+        if width == 'auto':
+            width = max(0, self.box.width - (count - 1) * gap) / count
+        elif count == 'auto':
+            count = max(1, int((self.box.width + gap) // (width + gap)))
+            width = (self.box.width + gap) / count - gap
+        else:
+            count = max(1, min(count, int((self.box.width + gap) // (width + gap))))
+            width = (self.box.width + gap) / count - gap
+        self.count, self.width, self.gap = count, width, gap
+        self.footnote_heights = [0 if context.current_footnote_area.height == 'auto'
+                                 else context.current_footnote_area.margin_height()]
+
+    def groups(self, skip_stack):
+        """(index of first child, spanning block or list of column children), from skip."""
+        out, run = [], []
+        skip, = skip_stack.keys() if skip_stack else (0,)
+        i = skip
+        for i, child in enumerate(self.box.children[skip:], start=skip):
+            if child.style['column_span'] == 'all':
+                if run:
+                    out.append((i - len(run), run))
+                out.append((i, child.copy()))
+                run = []
+            else:
+                run.append(child.copy())
+        if run:
+            out.append((i + 1 - len(run), run))
+        return out
+
+    def run(self, skip_stack, page_is_empty, adjoining_margins):
+        from weasyprint.layout.block import block_level_layout
+        box, context = self.box, self.context
+        box.position_y += self.collapse_margin(adjoining_margins)
+        groups = self.groups(skip_stack)
+        # Where the first group resumes: inside a band (its children count from 0), or
+        # inside a spanning block.
+        first = skip_stack[next(iter(skip_stack))] if skip_stack else None
+        y = box.content_box_y()
+        children, margins, resume, break_page = [], [], None, False
+        for index, group in groups:
+            if not isinstance(group, list):   # a spanning block (banner): as WeasyPrint
+                group.position_x, group.position_y = box.content_box_x(), y
+                new, resume_at, _, margins, _, _ = block_level_layout(
+                    context, group, self.bottom_space, first, self.containing_block,
+                    page_is_empty, self.absolute_boxes, self.fixed_boxes, margins,
+                    *self.styles)
+                first = skip_stack = None
+                if new is None:
+                    resume, break_page = {index: None}, True
+                    break
+                children.append(new)
+                y = new.border_height() + new.border_box_y()
+                margins = [new.margin_bottom]
+                if resume_at:
+                    resume = {index: resume_at}
+                    break
+                page_is_empty = False
+                continue
+            y += self.collapse_margin(margins)
+            margins = []
+            columns, band_resume = self.band(group, y, {0: first} if skip_stack else None,
+                                             page_is_empty)
+            first = skip_stack = None
+            if columns is None:
+                resume, break_page = {index: None}, True
+                break
+            children.extend(columns)
+            y += max(c.margin_height() for c in columns) if columns else 0
+            page_is_empty = False
+            if band_resume:
+                skip, = band_resume.keys()
+                resume = {index + skip: band_resume[skip]}
+                break
+        return self.finish(children, y, margins, resume, break_page)
+
+    def finish(self, children, y, margins, resume, break_page):
+        from weasyprint.layout.column import _report_footnotes
+        context, box = self.context, self.box
+        _report_footnotes(context, self.footnote_heights[-1])
+        if box.children and not children:
+            return None, (0, None), {'break': 'any', 'page': None}, [], False
+        box.children = children
+        y += self.collapse_margin(margins)
+        height = y - box.content_box_y()
+        difference = 0
+        if box.height == 'auto':
+            box.height = height
+        if box.min_height != 'auto' and box.min_height > box.height:
+            difference = box.min_height - box.height
+            box.height = box.min_height
+        for child in children[::-1]:
+            if not child.is_column:
+                break
+            child.height += difference
+        if context.current_footnote_area.height != 'auto':
+            context.page_bottom += self.footnote_heights[0]
+            context.page_bottom -= context.current_footnote_area.margin_height()
+        next_page = {'break': 'any', 'page': None}
+        return box, resume, next_page, [], False
+
+    # -- one band of columns ------------------------------------------------------------
+
+    def available(self, top):
+        """The height left on the page below `top`. Inside columns WeasyPrint does not move
+        the page bottom for footnotes (LayoutContext._update_footnote_area), so the
+        footnotes called so far are taken off here, as column.py does."""
+        footnotes = self.footnote_heights[-1] - self.footnote_heights[0]
+        return self.context.page_bottom - top - self.bottom_space - footnotes
+
+    def band(self, children, top, skip_stack, page_is_empty):
+        """Lay out one band of columns from `top`; return (column boxes, resume_at)."""
+        fits, consumed = self.fit_full_height(children, top, skip_stack)
+        full = self.available(top)
+        if not fits:
+            heights = [full] * self.count
+        else:
+            heights = self.balanced_heights(children, top, full, skip_stack, consumed)
+        return self.place(children, top, heights, skip_stack, page_is_empty)
+
+    def fit_full_height(self, children, top, skip_stack):
+        """A trial at the full height: does the band fit on the page? Footnotes the band
+        calls shrink the page; as WeasyPrint does, try again with their height."""
+        while True:
+            height = self.available(top)
+            resume, consumed, footnotes = self.trial(
+                children, top, [height] * self.count, skip_stack, page_is_empty=True)
+            if footnotes not in self.footnote_heights:
+                self.footnote_heights.append(footnotes)
+                continue
+            return resume is None and max(consumed or [0]) <= height + 0.01, consumed
+
+    def balanced_heights(self, children, top, full, skip_stack, consumed):
+        """Column heights in whole pitches at which the band fits with its column bottoms
+        at most one line apart (the most even found when none is): the smallest common
+        height H, then ``a`` columns at H and the rest at H − 1, the tall ones first or
+        last, ``a`` tried outwards from what the line count suggests."""
+        pitch, count = self.pitch, self.count
+        total = ceil(sum(consumed) / pitch - 1e-6)
+        lines = max(1, ceil(total / count))
+        most = int(full // pitch + 1e-6)
+
+        def spread(heights):
+            """Lines between the highest and the lowest column bottom; None: no fit."""
+            resume, used, _ = self.trial(children, top, heights, skip_stack, page_is_empty=False)
+            if resume is not None:
+                return None
+            used = used + [0] * (count - len(used))
+            return (max(used) - min(used)) / pitch
+
+        while lines <= most and (even := spread([lines * pitch] * count)) is None:
+            lines += 1
+        if lines > most:
+            return [full] * count
+        best = (even, [lines * pitch] * count)
+        tall, short = lines * pitch, (lines - 1) * pitch
+        guess = min(count - 1, max(1, total - count * (lines - 1)))
+        order = sorted(range(1, count), key=lambda a: (abs(a - guess), -a))
+        for a in order:
+            if best[0] <= 1 + 1e-6:
+                break
+            for heights in ([tall] * a + [short] * (count - a), [short] * (count - a) + [tall] * a):
+                result = spread(heights)
+                if result is not None and result < best[0] - 1e-6:
+                    best = (result, heights)
+                    if result <= 1 + 1e-6:
+                        break
+        return best[1]
+
+    def column_box(self, children, top, i=0):
+        from weasyprint.layout.column import _create_column_box
+        column = _create_column_box(self.box, self.containing_block, children, self.width, top)
+        column.position_x += i * (self.width + self.gap)
+        return column
+
+    def trial(self, children, top, heights, skip_stack, page_is_empty):
+        """Lay the band out in columns of the given heights and take it back; return
+        (where the content resumes after the last column or None, consumed heights,
+        height of the footnote area with the footnotes the band called)."""
+        from weasyprint.layout.block import block_box_layout, remove_placeholders
+        context = self.context
+        shapes = len(context.excluded_shapes)
+        resume, consumed, laid = skip_stack, [], []
+        for height in heights:
+            column = self.column_box(children, top)
+            new, resume, _, _, _, _ = block_box_layout(
+                context, column, context.page_bottom - top - height, resume,
+                self.containing_block, page_is_empty, [], [], [], *self.styles,
+                discard=False, max_lines=None)
+            if new is None:
+                resume = resume or {0: None}
+                break
+            laid.append(new)
+            flow = [c for c in new.children if c.is_in_normal_flow()]
+            consumed.append(flow[-1].position_y + flow[-1].margin_height()
+                            - flow[-1].margin_bottom - top if flow else 0)
+            if resume is None:
+                break
+        area = context.current_footnote_area
+        footnotes = 0 if area.height == 'auto' else area.margin_height()
+        remove_placeholders(context, laid, [], [])
+        while len(context.excluded_shapes) > shapes:
+            context.excluded_shapes.pop()
+        return resume, consumed, footnotes
+
+    def place(self, children, top, heights, skip_stack, page_is_empty):
+        """The real layout of the band's columns, column i ending heights[i] below top."""
+        from weasyprint.layout.block import block_box_layout
+        context, columns, resume = self.context, [], skip_stack
+        for i, height in enumerate(heights):
+            column = self.column_box(children, top, i)
+            new, after, _, _, _, _ = block_box_layout(
+                context, column, context.page_bottom - top - height, resume,
+                self.containing_block, page_is_empty, self.absolute_boxes,
+                self.fixed_boxes, None, *self.styles, discard=False, max_lines=None)
+            if new is None:
+                return (columns or None), resume
+            resume = after
+            columns.append(new)
+            if resume is None:
+                break
+        tallest = max(c.margin_height() for c in columns)
+        for column in columns:
+            column.height = tallest
+        return columns, resume
+
+
+def _px(value, style, width):
+    from weasyprint.layout.percent import percentage
+    return percentage(value, style, width)
+
