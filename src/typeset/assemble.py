@@ -17,6 +17,7 @@ from markupsafe import Markup
 from . import __version__
 from .chars import break_allowed
 from .errors import InputError
+from .frontmatter import parse_date
 
 
 TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
@@ -93,6 +94,40 @@ def break_title(lines, measure: int = 20) -> list:
     return out
 
 
+WEEKDAYS = '一二三四五六日'
+
+
+def cn_date(value) -> str:
+    """2026-01-20 → 2026年1月20日 (dates in Arabic numerals, no padding zeros)."""
+    date = parse_date(value) if value is not None else None
+    return f'{date.year}年{date.month}月{date.day}日' if date else ''
+
+
+def weekday(value) -> str:
+    """The weekday of a date, as a 报眉 prints it: 星期二."""
+    date = parse_date(value) if value is not None else None
+    return f'星期{WEEKDAYS[date.weekday()]}' if date else ''
+
+
+SUBHEAD = re.compile(r'(<h([3-6])>)(.*?)(</h\2>)', re.S)
+CLAUSE_SPAN = re.compile(r'<span class="clause">|</span>')
+
+
+def break_subheads(body: str, measure: int) -> Markup:
+    """Jinja filter: the in-column headings (h3–h6) of a body broken into balanced lines
+    of at most `measure` characters, after a clause mark where one is near (so a heading
+    of 22 characters in a column of 14 is set 8 + 14, never 14 + 8 or 20 + 2). The clause
+    spans of markup.py are replaced by these lines; headings with other markup inside
+    are left to the line breaker."""
+    def lines(m):
+        text = CLAUSE_SPAN.sub('', m.group(3))
+        if '<' in text:
+            return m.group(0)
+        parts = break_title_line(html_lib.unescape(text), measure)
+        return m.group(1) + '<br>'.join(Markup.escape(p) for p in parts) + m.group(4)
+    return Markup(SUBHEAD.sub(lines, str(body)))
+
+
 def _lines(value) -> list[str]:
     if value is None:
         return []
@@ -110,6 +145,9 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
                                autoescape=True, keep_trailing_newline=True)
     env.filters['break_title'] = break_title
+    env.filters['break_subheads'] = break_subheads
+    env.filters['cn_date'] = cn_date
+    env.filters['weekday'] = weekday
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
     elif title_html:
@@ -129,6 +167,8 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             title_lines=title_lines,
             title_text=title_text,
             subtitle_lines=_lines(meta.get('subtitle')),
+            kicker_lines=_lines(meta.get('kicker')),
+            byline_lines=_lines(meta.get('byline')),
             author=meta.get('author'),
             date=str(meta['date']) if meta.get('date') else None,
             keywords=keywords,

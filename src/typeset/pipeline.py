@@ -91,9 +91,11 @@ def resolve_style(name_or_path: str | os.PathLike | None, source_path: Path | No
             raise InputError(f'unknown style {value!r}; available: {", ".join(sheets)}')
     css_path = css_path.resolve()
     template_dirs = [css_path.parent, TEMPLATES_DIR]
+    # The style's own template: beside its sheet, or in templates/ under its name.
     own = css_path.with_suffix('.html')
+    found = own.is_file() or (TEMPLATES_DIR / own.name).is_file()
     return Style(css_path.stem, css_path, template_dirs,
-                 own.name if own.is_file() else 'page.html', _description(css_path))
+                 own.name if found else 'page.html', _description(css_path))
 
 
 @dataclass

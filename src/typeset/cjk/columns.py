@@ -29,6 +29,7 @@ from math import ceil
 from .settings import _length, _tokens
 
 GRID_PROPERTY = '__column_grid'
+CONTINUED_PROPERTY = '__only_if_continued'
 
 _original = None
 
@@ -41,20 +42,39 @@ def pitch_of(style):
 def install():
     """Route multi-column boxes through `columns_layout` (idempotent)."""
     global _original
+    from weasyprint import layout
     from weasyprint.layout import block, column
 
     from . import UnsupportedWeasyPrint, check_version
     if _original is not None:
         return
     check_version()
-    # The private helpers of column.py this module reuses: refuse loudly if they moved.
-    for name in ('columns_layout', '_create_column_box', '_report_footnotes'):
-        if not hasattr(column, name):
-            raise UnsupportedWeasyPrint(f'weasyprint.layout.column.{name} is gone: '
+    # The private names this module replaces or reuses: refuse loudly if they moved.
+    for module, name in ((column, 'columns_layout'), (column, '_create_column_box'),
+                         (column, '_report_footnotes'), (block, 'columns_layout'),
+                         (layout, 'make_margin_boxes')):
+        if not hasattr(module, name):
+            raise UnsupportedWeasyPrint(f'{module.__name__}.{name} is gone: '
                                         'typeset.cjk.columns is written for WeasyPrint 70')
     # block.py imported columns_layout by name: that is the reference to replace.
     _original = column.columns_layout
     block.columns_layout = columns_layout
+    # layout/__init__.py imported make_margin_boxes by name, and calls it once per page
+    # after all pages are laid out.
+    layout.make_margin_boxes = _continued_only(layout.make_margin_boxes)
+
+
+def _continued_only(make_margin_boxes):
+    """A 转版 note (下转第N版) belongs only to a page whose text runs on: margin boxes that
+    declare ``--only-if-continued`` are dropped on the last page. CSS has no selector for
+    the last page, and only after pagination is it known which page that is."""
+    def wrapper(context, page, state):
+        # make_all_pages keeps one page_maker entry per page, and one for the page after.
+        last = context.current_page >= len(context.page_maker) - 1
+        for box in make_margin_boxes(context, page, state):
+            if not (last and _tokens(box.style, CONTINUED_PROPERTY)):
+                yield box
+    return wrapper
 
 
 def columns_layout(context, box, bottom_space, skip_stack, containing_block,
@@ -159,6 +179,14 @@ class _Multicol:
             first = skip_stack = None
             if columns is None:
                 resume, break_page = {index: None}, True
+                # A banner stays with the columns it introduces (break-after: avoid):
+                # if none of them fit under it, it goes to the next page with them.
+                if len(children) > 1 and not children[-1].is_column and \
+                        children[-1].style['break_after'] in ('avoid', 'avoid-page'):
+                    banner = children.pop()
+                    resume = {index - 1: None}
+                    y = banner.position_y
+                    margins = []
                 break
             children.extend(columns)
             y += max(c.margin_height() for c in columns) if columns else 0
@@ -227,40 +255,48 @@ class _Multicol:
 
     def balanced_heights(self, children, top, full, skip_stack, consumed):
         """Column heights in whole pitches at which the band fits with its column bottoms
-        at most one line apart (the most even found when none is): the smallest common
-        height H, then ``a`` columns at H and the rest at H − 1, the tall ones first or
-        last, ``a`` tried outwards from what the line count suggests."""
+        at most one line apart, or as few lines apart as the rules of breaking allow.
+
+        A search over the bottom line B (from the smallest that holds the band) and, for
+        each column in turn, a height of B or B − 1 lines; a column that cannot end
+        within the tolerance of B (a heading kept with its text, widows, orphans) cuts
+        the branch. Each column is laid out once per start and height (memoised), so
+        the search costs a few layouts of the band, not one per combination."""
         pitch, count = self.pitch, self.count
-        total = ceil(sum(consumed) / pitch - 1e-6)
-        lines = max(1, ceil(total / count))
+        lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
+        memo = {}
 
-        def spread(heights):
-            """Lines between the highest and the lowest column bottom; None: no fit."""
-            resume, used, _ = self.trial(children, top, heights, skip_stack, page_is_empty=False)
-            if resume is not None:
-                return None
-            used = used + [0] * (count - len(used))
-            return (max(used) - min(used)) / pitch
+        def column(start, height):
+            key = (_frozen(start), height)
+            if key not in memo:
+                resume, used, _ = self.trial(children, top, [height * pitch], start,
+                                             page_is_empty=False)
+                memo[key] = resume, (used[0] / pitch if used else 0)
+            return memo[key]
 
-        while lines <= most and (even := spread([lines * pitch] * count)) is None:
-            lines += 1
-        if lines > most:
-            return [full] * count
-        best = (even, [lines * pitch] * count)
-        tall, short = lines * pitch, (lines - 1) * pitch
-        guess = min(count - 1, max(1, total - count * (lines - 1)))
-        order = sorted(range(1, count), key=lambda a: (abs(a - guess), -a))
-        for a in order:
-            if best[0] <= 1 + 1e-6:
-                break
-            for heights in ([tall] * a + [short] * (count - a), [short] * (count - a) + [tall] * a):
-                result = spread(heights)
-                if result is not None and result < best[0] - 1e-6:
-                    best = (result, heights)
-                    if result <= 1 + 1e-6:
-                        break
-        return best[1]
+        def search(start, left, bottom, tolerance):
+            """Heights for the `left` last columns from `start`, or None."""
+            for height in (bottom, bottom - 1):
+                if height < 1:
+                    break
+                resume, used = column(start, height)
+                if not bottom - tolerance - 0.01 <= used <= bottom + 0.01:
+                    continue
+                if resume is None:
+                    if left == 1:
+                        return [height]
+                    continue
+                if left > 1 and (rest := search(resume, left - 1, bottom, tolerance)):
+                    return [height] + rest
+            return None
+
+        for tolerance in (1, 2, 3):
+            for bottom in range(lines, min(most, lines + 3) + 1):
+                found = search(skip_stack, count, bottom, tolerance)
+                if found:
+                    return [h * pitch for h in found]
+        return [full] * count
 
     def column_box(self, children, top, i=0):
         from weasyprint.layout.column import _create_column_box
@@ -324,3 +360,9 @@ def _px(value, style, width):
     from weasyprint.layout.percent import percentage
     return percentage(value, style, width)
 
+
+def _frozen(skip_stack):
+    """A skip stack (nested dicts of child index → skip stack or None) as a dict key."""
+    if skip_stack is None:
+        return None
+    return tuple(sorted((k, _frozen(v)) for k, v in skip_stack.items()))
