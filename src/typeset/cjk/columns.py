@@ -322,9 +322,7 @@ class _Multicol:
                 resume = resume or {0: None}
                 break
             laid.append(new)
-            flow = [c for c in new.children if c.is_in_normal_flow()]
-            consumed.append(flow[-1].position_y + flow[-1].margin_height()
-                            - flow[-1].margin_bottom - top if flow else 0)
+            consumed.append(_last_line_bottom(new) - top)
             if resume is None:
                 break
         area = context.current_footnote_area
@@ -366,3 +364,15 @@ def _frozen(skip_stack):
     if skip_stack is None:
         return None
     return tuple(sorted((k, _frozen(v)) for k, v in skip_stack.items()))
+
+
+def _last_line_bottom(column):
+    """Where the column's last line of text ends. Not the bottom of its last box: a
+    paragraph broken for widows keeps the height it was given, a line taller than the
+    lines in it (WeasyPrint 70, block_container_layout)."""
+    from weasyprint.formatting_structure import boxes
+    bottom = column.position_y
+    for box in column.descendants():
+        if isinstance(box, boxes.LineBox) and box.is_in_normal_flow():
+            bottom = max(bottom, box.position_y + box.height)
+    return bottom

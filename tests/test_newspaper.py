@@ -1,0 +1,195 @@
+"""A newspaper page as the local daily prints it (issue 10), read back from the PDF.
+
+Four builds: the seed with newspaper front matter (source/report-newspaper.md), a
+report four times as long (转版 over three pages), the seed in gongwen, and a band of plain paragraphs
+whose columns can be balanced to the line. Columns are read as in test_styles.py.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+import typeset
+from conftest import HAN, MM, ROOT, without_space
+from test_styles import COLUMNS, PITCH, read_columns
+
+NEWSPAPER_SOURCE = ROOT / 'source' / 'report-newspaper.md'
+TYPE_AREA_HEIGHT = 530 * MM
+HEAD = 30 * MM     # the 报眉 stands in the top margin, over the type area
+
+
+def _chars(pdf_path: Path):
+    with pdfplumber.open(pdf_path) as pdf:
+        return [[dict(c, baseline=page.height - c['matrix'][5]) for c in page.chars if c['text'].strip()]
+                for page in pdf.pages]
+
+
+def _text(chars) -> str:
+    return ''.join(c['text'] for c in sorted(chars, key=lambda c: (round(c['baseline']), c['x0'])))
+
+
+@pytest.fixture(scope='module')
+def seed_page(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp('newspaper') / 'seed.pdf'
+    result = typeset.build(NEWSPAPER_SOURCE, out)
+    assert not result.errors and not result.warnings
+    assert result.pages == 1
+    return out
+
+
+@pytest.fixture(scope='module')
+def long_report(tmp_path_factory) -> tuple[Path, str]:
+    """The seed's body four times over, starting at 版次 5."""
+    text = NEWSPAPER_SOURCE.read_text(encoding='utf-8').replace('page_no: 3', 'page_no: 5')
+    head, body = text.split('## 过去五年', 1)
+    body, notice = body.split('!!! notice', 1)
+    source = head + ('## 过去五年' + body) * 4 + '!!! notice' + notice
+    folder = tmp_path_factory.mktemp('long')
+    (folder / 'long.md').write_text(source, encoding='utf-8')
+    result = typeset.build(folder / 'long.md', folder / 'long.pdf')
+    assert not result.errors
+    return folder / 'long.pdf', source
+
+
+def test_masthead_from_front_matter_on_every_page(seed_page, long_report):
+    for pdf, first in ((seed_page, 3), (long_report[0], 5)):
+        pages = _chars(pdf)
+        for i, chars in enumerate(pages):
+            head = without_space(_text([c for c in chars if c['baseline'] < HEAD]))
+            for part in (f'第{first + i}版', '专版', '温岭日报', '2026年1月20日', '星期二',
+                         '责任编辑：王晓', '美编：陈立', '校对：林青'):
+                assert part in head, (pdf.name, i + 1, part, head)
+    assert len(_chars(long_report[0])) >= 3
+
+
+def test_headline_block_kicker_title_subtitle_byline(seed_page):
+    chars = _chars(seed_page)[0]
+    lines = {}
+    for c in chars:
+        if HEAD < c['baseline'] < HEAD + 130 * MM and c['size'] > 11:
+            lines.setdefault(round(c['baseline']), []).append(c)
+    rows = [(y, ''.join(c['text'] for c in sorted(cs, key=lambda c: c['x0'])), cs[0]['size'])
+            for y, cs in sorted(lines.items())]
+    texts = [without_space(t) for _, t, _ in rows]
+    kicker = texts.index('凝心聚力谋发展同心共绘新蓝图')
+    title = texts.index('中国人民政治协商会议')
+    subtitle = texts.index('——2026年1月在政协第十四届温岭市委员会第五次会议上')
+    byline = texts.index('政协温岭市委员会常务委员会')
+    assert kicker < title < subtitle < byline
+    sizes = [size for _, _, size in rows]
+    # the title is the largest type on the page, chosen for the measure (15 characters in
+    # the widest line), and smaller than the fixed 72 pt of before
+    assert sizes[title] == max(sizes) and 40 <= sizes[title] <= 60
+    assert sizes[kicker] < sizes[title] and sizes[subtitle] < sizes[title]
+
+
+def test_body_pitch_is_newspaper_leading(seed_page):
+    page, = read_columns(seed_page)
+    assert page.body_size == 10.5
+    for band in page.bands:
+        for col in band:
+            steps = {round(b.baseline - a.baseline, 2) for a, b in zip(col, col[1:])}
+            assert min(steps, default=PITCH) == pytest.approx(PITCH, abs=0.01)
+    assert PITCH <= 1.6 * page.body_size
+
+
+def test_one_baseline_grid_across_bands(seed_page):
+    page, = read_columns(seed_page)
+    bands = [band for band in page.bands if any(band)]
+    assert len(bands) == 2
+    origin = bands[0][0][0].baseline
+    for band in bands:
+        for col in band:
+            for ln in col:
+                steps = (ln.baseline - origin) / PITCH
+                assert steps == pytest.approx(round(steps), abs=0.02), ln.text
+
+
+def test_seed_columns_end_within_the_rules_of_breaking(seed_page):
+    """On the seed the first column of band 2 can only end after 15 lines or after 21 (a
+    three-line heading and its two lines), so its band cannot end level; no band may be
+    more than that apart, and no column may be left empty."""
+    page, = read_columns(seed_page)
+    for band in (b for b in page.bands if any(b)):
+        assert all(band) and len(band) == COLUMNS
+        bottoms = [col[-1].baseline for col in band]
+        assert max(bottoms) - min(bottoms) <= 3 * PITCH + 0.1
+
+
+def test_plain_columns_balance_to_one_line(tmp_path):
+    """Paragraphs of one to four sentences, 125 lines: the columns end on one line or one
+    line short (WeasyPrint's own layout leaves the last column six lines short here)."""
+    unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
+    paras = [unit * (1 + i % 4) for i in range(20)]
+    src = tmp_path / 'plain.md'
+    src.write_text('---\ntitle: 平衡\nstyle: newspaper\n---\n\n' + '\n\n'.join(paras) + '\n',
+                   encoding='utf-8')
+    typeset.build(src, tmp_path / 'plain.pdf')
+    page, = read_columns(tmp_path / 'plain.pdf')
+    band, = [b for b in page.bands if any(b)]
+    assert all(band)
+    bottoms = [col[-1].baseline for col in band]
+    assert max(bottoms) - min(bottoms) <= PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
+
+
+def test_public_service_strip_labelled_and_small(seed_page):
+    with pdfplumber.open(seed_page) as pdf:
+        page = pdf.pages[0]
+        frames = sorted((r for r in page.rects if r['x1'] - r['x0'] > 0.9 * 390 * MM
+                         and r['bottom'] - r['top'] > 10 * MM), key=lambda r: r['bottom'] - r['top'])
+        inner, outer = frames[0], frames[-1]   # the double rule's two lines
+        assert outer['bottom'] - outer['top'] <= 0.10 * TYPE_AREA_HEIGHT
+        inside = [c for c in page.chars if inner['top'] < c['top'] and c['bottom'] < inner['bottom']]
+    text = ''.join(c['text'] for c in inside)
+    assert '公益广告' in text and '扬正气·促和谐' in text
+    assert '加强精神文明建设\u3000共同构建和谐社会' in text
+    # equal inner margins: as much white over the type as under it and beside it (the
+    # label sits in the corner)
+    body = [c for c in inside if c['size'] > 8]
+    top = min(c['top'] for c in body) - inner['top']
+    bottom = inner['bottom'] - max(c['bottom'] for c in body)
+    right = inner['x1'] - max(c['x1'] for c in body)
+    assert top == pytest.approx(bottom, abs=0.5 * MM) and right == pytest.approx(bottom, abs=0.5 * MM)
+
+
+def test_long_report_continues_with_notes_and_keeps_reading_order(long_report):
+    pdf, source = long_report
+    pages = read_columns(pdf)
+    chars = _chars(pdf)
+    assert len(pages) >= 3
+    for i, page_chars in enumerate(chars):
+        foot = without_space(_text([c for c in page_chars if c['baseline'] > HEAD + TYPE_AREA_HEIGHT]))
+        head = [ln.text for ln in pages[i].lines if ln.column is None][:1]
+        if i < len(chars) - 1:
+            assert f'（下转第{5 + i + 1}版）' in foot
+        else:
+            assert '下转' not in foot
+        if i > 0:
+            assert head == [f'（上接第{5 + i - 1}版）']
+    # one headline, on the first page
+    big = [p for p, page_chars in enumerate(chars) if any(c['size'] > 40 for c in page_chars)]
+    assert big == [0]
+    # every Han character of the body, in order, band by band and column by column
+    body = source.split('---', 2)[2]
+    want = ''.join(HAN.findall(body))
+    got = ''.join(HAN.findall(re.sub(r'公益广告|（上接第\d+版）', '',
+                                     ''.join(ln.text for page in pages for ln in page.lines))))
+    headline = ''.join(HAN.findall('凝心聚力谋发展同心共绘新蓝图中国人民政治协商会议第十四届温岭市委员会常务委员会'
+                                   '工作报告摘要年月在政协第十四届温岭市委员会第五次会议上政协温岭市委员会常务委员会'))
+    assert got == headline + want
+    # every page balanced: the columns of each band end within the seed's tolerance
+    for page in pages:
+        for band in (b for b in page.bands if any(b)):
+            bottoms = [col[-1].baseline for col in band if col]
+            assert max(bottoms) - min(bottoms) <= 3 * PITCH + 0.1
+
+
+def test_same_newspaper_source_builds_in_gongwen(tmp_path):
+    out = tmp_path / 'gongwen.pdf'
+    result = typeset.build(NEWSPAPER_SOURCE, out, style='gongwen')
+    assert not result.errors
+    with pdfplumber.open(out) as pdf:
+        assert (pdf.pages[0].width, pdf.pages[0].height) == pytest.approx((210 * MM, 297 * MM), abs=0.5)
