@@ -138,7 +138,7 @@ def test_plain_columns_balance_to_one_line(tmp_path):
 def test_public_service_strip_labelled_and_small(seed_page):
     with pdfplumber.open(seed_page) as pdf:
         page = pdf.pages[0]
-        frames = sorted((r for r in page.rects if r['x1'] - r['x0'] > 0.9 * 390 * MM
+        frames = sorted((r for r in page.rects if r['x1'] - r['x0'] > 0.9 * 400 * MM
                          and r['bottom'] - r['top'] > 10 * MM), key=lambda r: r['bottom'] - r['top'])
         inner, outer = frames[0], frames[-1]   # the double rule's two lines
         assert outer['bottom'] - outer['top'] <= 0.10 * TYPE_AREA_HEIGHT

@@ -223,9 +223,9 @@ def column_edges(page: Page, column: int) -> tuple[float, float]:
 # The newspaper page of source/report.md
 
 SHEET = (420 * MM, 580 * MM)
-MARGIN_X, MARGIN_Y = 15 * MM, 30 * MM      # the top margin holds the 报眉
-TYPE_AREA = (390 * MM, 530 * MM)
-COLUMNS, COLUMN_WIDTH, GUTTER, PITCH, BODY = 7, 147.0, 12.75, 16.5, 10.5
+MARGIN_X, MARGIN_Y = 10 * MM, 30 * MM      # the top margin holds the 报眉
+TYPE_AREA = (400 * MM, 530 * MM)
+COLUMNS, COLUMN_WIDTH, GUTTER, PITCH, BODY = 7, 147.0, 17.47, 16.5, 10.5
 TYPE_TOP, TYPE_BOTTOM = MARGIN_Y, MARGIN_Y + TYPE_AREA[1]
 # what the page adds to the manuscript's text inside the type area
 LABELS = re.compile(r'公益广告|（上接第\d+版）')

@@ -272,30 +272,35 @@ class _Multicol:
             if key not in memo:
                 resume, used, _ = self.trial(children, top, [height * pitch], start,
                                              page_is_empty=False)
-                memo[key] = resume, (used[0] / pitch if used else 0)
+                # nothing placed: no column of this height can start here
+                memo[key] = (resume, used[0] / pitch) if used else (start, None)
             return memo[key]
 
-        def search(start, left, bottom, tolerance):
-            """Heights for the `left` last columns from `start`, or None."""
+        def search(start, left, bottom, tolerance, fewer):
+            """Heights for the `left` last columns from `start`, or None; with `fewer`,
+            the text may end before the last column (a band too short for all)."""
             for height in (bottom, bottom - 1):
                 if height < 1:
                     break
                 resume, used = column(start, height)
-                if not bottom - tolerance - 0.01 <= used <= bottom + 0.01:
+                if used is None or not bottom - tolerance - 0.01 <= used <= bottom + 0.01:
                     continue
                 if resume is None:
-                    if left == 1:
-                        return [height]
+                    if left == 1 or fewer:
+                        return [height] * left
                     continue
-                if left > 1 and (rest := search(resume, left - 1, bottom, tolerance)):
+                if left > 1 and (rest := search(resume, left - 1, bottom, tolerance, fewer)):
                     return [height] + rest
             return None
 
-        for tolerance in (1, 2, 3):
-            for bottom in range(lines, min(most, lines + 3) + 1):
-                found = search(skip_stack, count, bottom, tolerance)
-                if found:
-                    return [h * pitch for h in found]
+        # Every column filled, as level as the rules allow; else a short band (a few
+        # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
+        for fewer, tolerances in ((False, (1, 2, 3)), (True, (1, 2))):
+            for tolerance in tolerances:
+                for bottom in range(lines, min(most, lines + 3) + 1):
+                    found = search(skip_stack, count, bottom, tolerance, fewer)
+                    if found:
+                        return [h * pitch for h in found]
         return [full] * count
 
     def column_box(self, children, top, i=0):
@@ -313,13 +318,13 @@ class _Multicol:
         shapes = len(context.excluded_shapes)
         resume, consumed, laid = skip_stack, [], []
         for height in heights:
-            column = self.column_box(children, top)
+            column, start = self.column_box(children, top), resume
             new, resume, _, _, _, _ = block_box_layout(
                 context, column, context.page_bottom - top - height, resume,
                 self.containing_block, page_is_empty, [], [], [], *self.styles,
                 discard=False, max_lines=None)
-            if new is None:
-                resume = resume or {0: None}
+            if new is None:   # not even a line fits: the band does not fit so
+                resume = start if start is not None else {0: None}
                 break
             laid.append(new)
             consumed.append(_last_line_bottom(new) - top)
