@@ -32,12 +32,25 @@ def _text(chars) -> str:
 
 
 @pytest.fixture(scope='module')
-def seed_page(tmp_path_factory) -> Path:
+def seed_check(tmp_path_factory):
+    """`typeset check` on the seed: it builds the page and reads it back band by band."""
     out = tmp_path_factory.mktemp('newspaper') / 'seed.pdf'
-    result = typeset.build(NEWSPAPER_SOURCE, out)
-    assert not result.errors and not result.warnings
-    assert result.pages == 1
+    return out, typeset.check(NEWSPAPER_SOURCE, out)
+
+
+@pytest.fixture(scope='module')
+def seed_page(seed_check) -> Path:
+    out, report = seed_check
+    with pdfplumber.open(out) as pdf:
+        assert len(pdf.pages) == 1
     return out
+
+
+def test_check_reads_the_page_in_order(seed_check):
+    """The 报眉, the labels and the headline block are the style's, not text out of place:
+    the checker finds every character of the manuscript where it belongs."""
+    _, report = seed_check
+    assert not [str(f) for f in report.findings if f.severity == 'error']
 
 
 @pytest.fixture(scope='module')
@@ -193,3 +206,29 @@ def test_same_newspaper_source_builds_in_gongwen(tmp_path):
     assert not result.errors
     with pdfplumber.open(out) as pdf:
         assert (pdf.pages[0].width, pdf.pages[0].height) == pytest.approx((210 * MM, 297 * MM), abs=0.5)
+
+
+def test_masthead_values_stay_text(tmp_path):
+    """Front matter reaches the style as CSS strings: a value cannot end its string and
+    write rules of its own (here, a smaller sheet)."""
+    src = tmp_path / 'hostile.md'
+    src.write_text('---\ntitle: 通知\nstyle: newspaper\n'
+                   "paper: '晚报\", x; } @page { size: A5 } p { x: \"'\n---\n\n正文。\n", encoding='utf-8')
+    typeset.build(src, tmp_path / 'hostile.pdf')
+    with pdfplumber.open(tmp_path / 'hostile.pdf') as pdf:
+        page = pdf.pages[0]
+        assert (page.width, page.height) == pytest.approx((420 * MM, 580 * MM), abs=0.5)
+        head = ''.join(c['text'] for c in page.chars if c['top'] < HEAD)
+    assert '晚报"' in head and '@page' in head
+
+
+def test_bad_issue_date_names_its_line(tmp_path):
+    src = tmp_path / 'date.md'
+    src.write_text('---\ntitle: 通知\nissue_date: 2026-02-30\n---\n\n正文。\n', encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, tmp_path / 'date.pdf')
+    assert e.value.line == 3 and '2026-02-30' in e.value.message
+    src.write_text('---\ntitle: 通知\n出版日期: 2026年2月30日\n---\n\n正文。\n', encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, tmp_path / 'date.pdf')
+    assert e.value.line == 3 and 'issue_date' in e.value.message

@@ -109,6 +109,15 @@ def weekday(value) -> str:
     return f'星期{WEEKDAYS[date.weekday()]}' if date else ''
 
 
+def css_string(value) -> str:
+    """A value as a CSS string literal, for a template that hands front matter to the
+    style (string-set): quotes, backslashes and control characters escaped, so that no
+    value can end the string and write CSS of its own."""
+    text = '' if value is None else str(value)
+    return '"' + ''.join(f'\\{ord(c):x} ' if c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7f else c
+                         for c in text) + '"'
+
+
 SUBHEAD = re.compile(r'(<h([3-6])>)(.*?)(</h\2>)', re.S)
 CLAUSE_SPAN = re.compile(r'<span class="clause">|</span>')
 
@@ -147,6 +156,7 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     env.filters['break_title'] = break_title
     env.filters['break_subheads'] = break_subheads
     env.filters['cn_date'] = cn_date
+    env.filters['css_string'] = css_string
     env.filters['weekday'] = weekday
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]

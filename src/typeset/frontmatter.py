@@ -151,6 +151,9 @@ def split(text: str, path) -> FrontMatter:
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(e, 'problem', None) or str(e).split('\n')[0]
         raise InputError(f'front matter is not valid YAML: {problem}', path, line) from None
+    except ValueError as e:   # YAML reads 2026-02-30 as a date and cannot make it one
+        line, written = _impossible_date(lines, end)
+        raise InputError(f'front matter has an impossible date {written} ({e})', path, line) from None
     if not isinstance(raw, dict):
         raise InputError('front matter must be a mapping of keys to values', path, 2)
     meta, where = {}, {}
@@ -169,6 +172,16 @@ def split(text: str, path) -> FrontMatter:
         meta[name] = value
         where[name] = line
     return FrontMatter(meta, end + 1, where)
+
+
+def _impossible_date(lines: list[str], end: int) -> tuple[int, str]:
+    for i in range(1, end):
+        for m in re.finditer(r'(\d{4})-(\d{1,2})-(\d{1,2})', lines[i]):
+            try:
+                datetime.date(*map(int, m.groups()))
+            except ValueError:
+                return i + 1, m.group()
+    return 1, 
 
 
 def _key_line(lines: list[str], end: int, key) -> int:
