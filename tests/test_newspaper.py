@@ -121,15 +121,16 @@ def test_one_baseline_grid_across_bands(seed_page):
                 assert steps == pytest.approx(round(steps), abs=0.02), ln.text
 
 
-def test_seed_columns_end_within_the_rules_of_breaking(seed_page):
+def test_seed_columns_end_within_two_lines(seed_page):
     """On the seed the first column of band 2 can only end after 15 lines or after 21 (a
-    three-line heading and its two lines), so its band cannot end level; no band may be
-    more than that apart, and no column may be left empty."""
+    three-line heading and its two lines), and the band holds 118: it cannot end level,
+    even with a line of white opened at a 小标题 (its lines stay on the grid: see above).
+    No band is more than two lines apart, and no column is left empty (it was three)."""
     page, = read_columns(seed_page)
     for band in (b for b in page.bands if any(b)):
         assert all(band) and len(band) == COLUMNS
         bottoms = [col[-1].baseline for col in band]
-        assert max(bottoms) - min(bottoms) <= 3 * PITCH + 0.1
+        assert max(bottoms) - min(bottoms) <= 2 * PITCH + 0.1
 
 
 def test_plain_columns_balance_to_one_line(tmp_path):

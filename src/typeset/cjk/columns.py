@@ -29,6 +29,7 @@ from math import ceil
 from .settings import _length, _tokens
 
 GRID_PROPERTY = '__column_grid'
+STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
 
 _original = None
@@ -236,17 +237,17 @@ class _Multicol:
         fits, consumed = self.fit_full_height(children, top, skip_stack)
         full = self.available(top)
         if not fits:
-            heights = [full] * self.count
+            heights, white = [full] * self.count, [0] * self.count
         else:
-            heights = self.balanced_heights(children, top, full, skip_stack, consumed)
-        return self.place(children, top, heights, skip_stack, page_is_empty)
+            heights, white = self.balanced_heights(children, top, full, skip_stack, consumed)
+        return self.place(children, top, heights, white, skip_stack, page_is_empty)
 
     def fit_full_height(self, children, top, skip_stack):
         """A trial at the full height: does the band fit on the page? Footnotes the band
         calls shrink the page; as WeasyPrint does, try again with their height."""
         while True:
             height = self.available(top)
-            resume, consumed, footnotes = self.trial(
+            resume, consumed, footnotes, _ = self.trial(
                 children, top, [height] * self.count, skip_stack, page_is_empty=True)
             if footnotes not in self.footnote_heights:
                 self.footnote_heights.append(footnotes)
@@ -255,13 +256,17 @@ class _Multicol:
 
     def balanced_heights(self, children, top, full, skip_stack, consumed):
         """Column heights in whole pitches at which the band fits with its column bottoms
-        at most one line apart, or as few lines apart as the rules of breaking allow.
+        at most one line apart, or as few lines apart as the rules of breaking allow, and
+        the lines of white to open in each column; as two lists.
 
         A search over the bottom line B (from the smallest that holds the band) and, for
-        each column in turn, a height of B or B − 1 lines; a column that cannot end
+        each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
         within the tolerance of B (a heading kept with its text, widows, orphans) cuts
-        the branch. Each column is laid out once per start and height (memoised), so
-        the search costs a few layouts of the band, not one per combination."""
+        the branch, unless it can be brought down by opening a line of white at its
+        小标题 (``--column-stretch``: a heading's 占行 grows by a line, as a newspaper
+        makes up a short column). Each column is laid out once per start and height
+        (memoised), so the search costs a few layouts of the band, not one per
+        combination."""
         pitch, count = self.pitch, self.count
         lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
@@ -270,27 +275,30 @@ class _Multicol:
         def column(start, height):
             key = (_frozen(start), height)
             if key not in memo:
-                resume, used, _ = self.trial(children, top, [height * pitch], start,
-                                             page_is_empty=False)
+                resume, used, _, stretch = self.trial(children, top, [height * pitch], start,
+                                                      page_is_empty=False)
                 # nothing placed: no column of this height can start here
-                memo[key] = (resume, used[0] / pitch) if used else (start, None)
+                memo[key] = (resume, used[0] / pitch, stretch[0]) if used else (start, None, 0)
             return memo[key]
 
         def search(start, left, bottom, tolerance, fewer):
             """Heights for the `left` last columns from `start`, or None; with `fewer`,
             the text may end before the last column (a band too short for all)."""
-            for height in (bottom, bottom - 1):
+            for height in (bottom, bottom - 1, bottom - 2):
                 if height < 1:
                     break
-                resume, used = column(start, height)
-                if used is None or not bottom - tolerance - 0.01 <= used <= bottom + 0.01:
+                resume, used, stretch = column(start, height)
+                if used is None:
+                    continue
+                white = max(0, min(stretch, round(bottom - used)))
+                if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
                     continue
                 if resume is None:
                     if left == 1 or fewer:
-                        return [height] * left
+                        return [(height, white)] + [(height, 0)] * (left - 1)
                     continue
                 if left > 1 and (rest := search(resume, left - 1, bottom, tolerance, fewer)):
-                    return [height] + rest
+                    return [(height, white)] + rest
             return None
 
         # Every column filled, as level as the rules allow; else a short band (a few
@@ -300,8 +308,8 @@ class _Multicol:
                 for bottom in range(lines, min(most, lines + 3) + 1):
                     found = search(skip_stack, count, bottom, tolerance, fewer)
                     if found:
-                        return [h * pitch for h in found]
-        return [full] * count
+                        return [h * pitch for h, _ in found], [w for _, w in found]
+        return [full] * count, [0] * count
 
     def column_box(self, children, top, i=0):
         from weasyprint.layout.column import _create_column_box
@@ -312,11 +320,12 @@ class _Multicol:
     def trial(self, children, top, heights, skip_stack, page_is_empty):
         """Lay the band out in columns of the given heights and take it back; return
         (where the content resumes after the last column or None, consumed heights,
-        height of the footnote area with the footnotes the band called)."""
+        height of the footnote area with the footnotes the band called, lines of white
+        each column could open)."""
         from weasyprint.layout.block import block_box_layout, remove_placeholders
         context = self.context
         shapes = len(context.excluded_shapes)
-        resume, consumed, laid = skip_stack, [], []
+        resume, consumed, laid, stretch = skip_stack, [], [], []
         for height in heights:
             column, start = self.column_box(children, top), resume
             new, resume, _, _, _, _ = block_box_layout(
@@ -328,6 +337,7 @@ class _Multicol:
                 break
             laid.append(new)
             consumed.append(_last_line_bottom(new) - top)
+            stretch.append(len(_stretchable(new)))
             if resume is None:
                 break
         area = context.current_footnote_area
@@ -335,10 +345,11 @@ class _Multicol:
         remove_placeholders(context, laid, [], [])
         while len(context.excluded_shapes) > shapes:
             context.excluded_shapes.pop()
-        return resume, consumed, footnotes
+        return resume, consumed, footnotes, stretch
 
-    def place(self, children, top, heights, skip_stack, page_is_empty):
-        """The real layout of the band's columns, column i ending heights[i] below top."""
+    def place(self, children, top, heights, white, skip_stack, page_is_empty):
+        """The real layout of the band's columns, column i ending heights[i] below top,
+        with white[i] lines opened at its 小标题."""
         from weasyprint.layout.block import block_box_layout
         context, columns, resume = self.context, [], skip_stack
         for i, height in enumerate(heights):
@@ -350,6 +361,7 @@ class _Multicol:
             if new is None:
                 return (columns or None), resume
             resume = after
+            _open_white(new, white[i], self.pitch)
             columns.append(new)
             if resume is None:
                 break
@@ -381,3 +393,40 @@ def _last_line_bottom(column):
         if isinstance(box, boxes.LineBox) and box.is_in_normal_flow():
             bottom = max(bottom, box.position_y + box.height)
     return bottom
+
+
+def _stretchable(column):
+    """The column's blocks that may take lines of white (``--column-stretch: N``), each
+    repeated as many times as it may take lines; a block at the head of the column takes
+    one at most (under it, a hole between a heading and its text shows)."""
+    out = []
+    flow = [child for child in column.children if child.is_in_normal_flow()]
+    for k, child in enumerate(flow):
+        tokens = _tokens(child.style, STRETCH_PROPERTY)
+        if tokens and tokens[0].type == 'number' and tokens[0].is_integer:
+            out.extend([child] * max(0, min(tokens[0].int_value, 1 if k == 0 else 99)))
+    return out
+
+
+def _open_white(column, lines, pitch):
+    """Open `lines` lines of white in a column, at its stretchable blocks in turn: above
+    one, or under it when it heads the column (a heading at the head of a column stands
+    level with its neighbours). The column's breaks stay as they are: its content only
+    moves down, whole lines, on the grid."""
+    flow = [child for child in column.children if child.is_in_normal_flow()]
+    stretchable = _stretchable(column)
+    for n in range(lines):
+        block = _nth_opening(stretchable, n)
+        k = flow.index(block)
+        for child in flow[k + 1 if k == 0 else k:]:
+            child.translate(dy=pitch)
+        column.height += pitch
+
+
+def _nth_opening(stretchable, n):
+    """The block that takes the n-th line of white: the first line at every stretchable
+    block in turn, then the second, so white is spread before it is piled up."""
+    distinct = list(dict.fromkeys(stretchable))
+    rounds = [[b for b in distinct if stretchable.count(b) > r] for r in range(len(stretchable))]
+    flat = [b for r in rounds for b in r]
+    return flat[n]
