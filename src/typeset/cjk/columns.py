@@ -29,6 +29,7 @@ from math import ceil
 from .settings import _length, _tokens
 
 GRID_PROPERTY = '__column_grid'
+SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
 
@@ -270,11 +271,14 @@ class _Multicol:
         pitch, count = self.pitch, self.count
         lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
-        memo = {}
+        memo, budget = {}, [0]
 
         def column(start, height):
             key = (_frozen(start), height)
             if key not in memo:
+                if budget[0] <= 0:
+                    raise _OverBudget
+                budget[0] -= 1
                 resume, used, _, stretch = self.trial(children, top, [height * pitch], start,
                                                       page_is_empty=False)
                 # nothing placed: no column of this height can start here
@@ -303,13 +307,28 @@ class _Multicol:
 
         # Every column filled, as level as the rules allow; else a short band (a few
         # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
+        # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
+        # end level would otherwise be searched through (hundreds of layouts).
         for fewer, tolerances in ((False, (1, 2, 3)), (True, (1, 2))):
             for tolerance in tolerances:
-                for bottom in range(lines, min(most, lines + 3) + 1):
-                    found = search(skip_stack, count, bottom, tolerance, fewer)
-                    if found:
-                        return [h * pitch for h, _ in found], [w for _, w in found]
-        return [full] * count, [0] * count
+                budget[0] = SEARCH_BUDGET
+                try:
+                    for bottom in range(lines, min(most, lines + 3) + 1):
+                        found = search(skip_stack, count, bottom, tolerance, fewer)
+                        if found:
+                            return [h * pitch for h, _ in found], [w for _, w in found]
+                except _OverBudget:
+                    continue
+        return self.smallest_common_height(children, top, full, skip_stack, lines, most)
+
+    def smallest_common_height(self, children, top, full, skip_stack, lines, most):
+        """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
+        for height in range(lines, most + 1):
+            resume, _, _, _ = self.trial(children, top, [height * self.pitch] * self.count,
+                                         skip_stack, page_is_empty=False)
+            if resume is None:
+                return [height * self.pitch] * self.count, [0] * self.count
+        return [full] * self.count, [0] * self.count
 
     def column_box(self, children, top, i=0):
         from weasyprint.layout.column import _create_column_box
@@ -374,6 +393,10 @@ class _Multicol:
 def _px(value, style, width):
     from weasyprint.layout.percent import percentage
     return percentage(value, style, width)
+
+
+class _OverBudget(Exception):
+    """The balancing search has laid out as many columns as one pass may."""
 
 
 def _frozen(skip_stack):
