@@ -233,3 +233,19 @@ def test_bad_issue_date_names_its_line(tmp_path):
     with pytest.raises(typeset.InputError) as e:
         typeset.build(src, tmp_path / 'date.pdf')
     assert e.value.line == 3 and 'issue_date' in e.value.message
+
+
+def test_columns_layer_refuses_what_it_was_not_tested_with(monkeypatch):
+    """typeset.cjk.columns replaces WeasyPrint 70 internals: another version, or a 70.x
+    without the functions it replaces, is refused loudly, before anything is patched."""
+    import weasyprint
+    from weasyprint.layout import column
+    from typeset.cjk import UnsupportedWeasyPrint, columns
+    monkeypatch.setattr(columns, '_original', None)
+    monkeypatch.setattr(weasyprint, '__version__', '71.0')
+    with pytest.raises(UnsupportedWeasyPrint, match='>=70,<71'):
+        columns.install()
+    monkeypatch.setattr(weasyprint, '__version__', '70.0')
+    monkeypatch.delattr(column, '_report_footnotes')
+    with pytest.raises(UnsupportedWeasyPrint, match='_report_footnotes'):
+        columns.install()
