@@ -14,6 +14,9 @@ from pathlib import Path
 
 MM = 72 / 25.4
 PAGE_NO = re.compile(r'^[—–\-－\s]*\d+[—–\-－\s]*$')
+# A newspaper's 转版 note on a line of its own (（上接第2版） at the head of a continued
+# page, （下转第3版） under its last column): page furniture, like a page number.
+CONTINUATION = re.compile(r'^（[上下][接转]第\d+版）$')
 
 
 @dataclass
@@ -166,6 +169,7 @@ def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
                 body = [ln for ln in lines if inside(ln, area)]
             else:
                 body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
+            body = [ln for ln in body if not CONTINUATION.match(ln.text.strip())]
             gutters = _gutters(body, area) if columns else []
             if gutters:
                 page.body, page.columns = _in_columns(body, gutters, area)
@@ -238,13 +242,24 @@ def _both_sides(body, gutter) -> int:
         + sum(1 for ln in body if all(g.x0 >= b - 1 for g in ln.glyphs))
 
 
+def _across(glyphs, a: float, b: float) -> bool:
+    """Glyphs that cover the gutter [a, b] from edge to edge with no gap wider than 0.4 of
+    their size: a line set across the columns, a banner with letter-spacing among them.
+    Two column lines face each other over the gutter with at least its width less a
+    half-width mark hanging on each side between them (17.47 − 10.5 pt in newspaper)."""
+    over = sorted((g for g in glyphs if g.x1 > a and g.x0 < b), key=lambda g: g.x0)
+    if not over or over[0].x0 > a or max(g.x1 for g in over) < b:
+        return False
+    return all(n.x0 - p.x1 < 0.4 * max(p.size, n.size) for p, n in zip(over, over[1:]))
+
+
 def _in_columns(body: list[Line], gutters, area):
     edges = [area[0] if area else min(ln.x0 for ln in body)] + [x for g in gutters for x in g] + \
         [area[2] if area else max(ln.x1 for ln in body)]
     columns = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
     pieces: list[Line] = []
     for ln in body:
-        crosses = any(g.x0 < a and g.x1 > b for g in ln.glyphs for a, b in gutters)
+        crosses = any(_across(ln.glyphs, a, b) for a, b in gutters)
         if crosses:
             ln.column = None
             pieces.append(ln)
