@@ -67,15 +67,24 @@ def text_width(text: str, size: float, font_path: Path = OUTLINE_FONT) -> float:
 
 def outline(text: str, x: float, y: float, size: float, font_path: Path = OUTLINE_FONT) -> str:
     """PDF path operators drawing `text` with its baseline at (x, y), in PDF user space."""
-    font, glyphs, cmap, hmtx, upem = _font(str(font_path))
+    ops = _outline_at_origin(text, size, str(font_path))
+    return f'q 1 0 0 1 {x:.3f} {y:.3f} cm\n{ops}\nQ' if ops else ''
+
+
+@functools.lru_cache(maxsize=4096)
+def _outline_at_origin(text: str, size: float, font_path: str) -> str:
+    # Drawing a glyph through fontTools' pen is slow (a proof copy draws some 700 line
+    # numbers, mostly the same 1–22): each text is drawn once and placed with `cm`.
+    font, glyphs, cmap, hmtx, upem = _font(font_path)
     scale = size / upem
     ops = []
+    x = 0.0
     for c in text:
         name = cmap.get(ord(c))
         if name is None:
             x += size / 2
             continue
-        pen = _PDFPathPen(glyphs, scale, x, y)
+        pen = _PDFPathPen(glyphs, scale, x, 0.0)
         glyphs[name].draw(pen)
         ops.extend(pen.ops)
         x += hmtx[name][0] * scale
