@@ -216,3 +216,31 @@ def test_an_old_pdf_is_read_back(drafts, tmp_path):
     deleted = from_pdf.changes[-1]
     assert (deleted.old['page'], deleted.old['page_line']) == pdf_line(built.output, '在计征增值税时')
     assert deleted.new['line'] == file_line(new, '原油、天然气出口')
+
+
+def test_markup_alone_is_a_format_change(tmp_path):
+    from typeset.checks.compare import compare, read_manuscript
+    old, new = tmp_path / 'a.md', tmp_path / 'b.md'
+    old.write_text('---\ntitle: 关于做好安全生产工作的通知\n---\n\n## 总体要求\n\n'
+                   '各单位要**切实落实**安全责任。\n\n第二段。\n第二段续。\n', encoding='utf-8')
+    new.write_text('---\ntitle: 关于做好安全生产工作的紧急通知\n---\n\n### 总体要求\n\n'
+                   '各单位要切实落实*安全责任*。\n\n第二段。\n\n第二段续。\n', encoding='utf-8')
+    got = [(c.kind, c.new_text, c.detail, read_manuscript(new).chars[c.new[0]].line)
+           for c in compare(read_manuscript(old), read_manuscript(new)).changes]
+    assert got == [('insert', '紧急', '', 2),
+                   ('format', '总体要求', 'heading 2 → heading 3', 5),
+                   ('format', '切实落实', 'bold removed', 7),
+                   ('format', '安全责任', 'emphasis added', 7),
+                   ('format', '', 'new paragraph', 11)]
+
+
+def test_the_last_round_pdf_is_never_overwritten(drafts, tmp_path):
+    old, new, result = drafts
+    last = tmp_path / 'output' / 'round2.pdf'
+    last.parent.mkdir()
+    last.write_bytes(result.pdf.read_bytes())
+    copy = tmp_path / 'round2.md'
+    copy.write_bytes(new.read_bytes())
+    run = CliRunner().invoke(main, ['diff', str(last), str(copy)])
+    assert run.exit_code == 2 and 'round2.pdf' in run.output
+    assert last.read_bytes() == result.pdf.read_bytes()

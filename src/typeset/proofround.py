@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .checks import compare as cmp
 from .checks.compare import Change, Draft
+from .errors import InputError
 
 KIND_VERBS = {'insert': 'inserted', 'delete': 'deleted', 'replace': 'replaced', 'format': 'format'}
 
@@ -134,8 +135,14 @@ def diff(old, new, output=None, *, style=None, pdf=None, marked: bool = True) ->
     new_ms = cmp.read_manuscript(new)
     prepared = pipeline.prepare(new, style=style)
     layout = pdf_rules.probe_layout(prepared.style)
-    # OLD is read before NEW is built: it may be the very PDF the build replaces
-    old_draft = cmp.read_pdf_draft(old, layout) if cmp.is_pdf(old) else cmp.read_manuscript(old)
+    if cmp.is_pdf(old):
+        target = Path(pdf) if pdf else pipeline.default_output(new)
+        if target.resolve() == old.resolve():
+            raise InputError('is the PDF that building NEW would replace: keep the last round '
+                             'under a name of its own (e.g. round1.pdf) and compare with that', old)
+        old_draft = cmp.read_pdf_draft(old, layout)
+    else:
+        old_draft = cmp.read_manuscript(old)
     times['read'] = time.perf_counter() - t0
     t = time.perf_counter()
     built = pipeline.build(new, pdf, style=style)
@@ -221,10 +228,10 @@ def _locate(change: Change, old: Draft, new: Draft, placed: _Placement):
         if g is not None:
             ln, glyph = g
             mark.caret = (ln, glyph.x1 if a < j1 else glyph.x0)
-    at = mark.glyphs[0] if mark.glyphs else (mark.caret and (mark.caret[0], None))
     entry = Entry(change.kind, change.old_text, change.new_text, change.detail)
-    if at:
-        ln = at[0]
+    # a change is where its new text starts, or where the caret marks the text taken out
+    ln = mark.glyphs[0][0] if mark.glyphs else mark.caret[0] if mark.caret else None
+    if ln is not None:
         entry.page, entry.page_line, entry.column = ln.page, ln.number, ln.column
     jn = j1 if j2 > j1 else _anchor(new, j1)
     entry.new = {'path': str(new.path if new.kind == 'manuscript' else placed.manuscript.path),
