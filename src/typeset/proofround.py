@@ -86,8 +86,10 @@ class DiffResult:
     pdf: Path                      # the new draft's clean PDF
     marked: Path | None            # the marked copy
     changes: list[Entry]
-    reflowed_lines: int = 0        # lines of the new PDF whose breaks moved, their text the same
-    rewrapped_lines: int = 0       # manuscript lines wrapped otherwise, their text the same
+    # re-flow, not a change: lines of the new PDF whose breaks moved, their text the same,
+    # as (page, line, column); paragraphs of NEW wrapped otherwise, as (first, last) file line
+    reflowed: list[tuple[int, int, int | None]] = field(default_factory=list)
+    rewrapped: list[tuple[int, int]] = field(default_factory=list)
     pages: int = 0
     seconds: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -95,6 +97,14 @@ class DiffResult:
     @property
     def equal(self) -> bool:
         return not self.changes
+
+    @property
+    def reflowed_lines(self) -> int:
+        return len(self.reflowed)
+
+    @property
+    def rewrapped_lines(self) -> int:
+        return sum(b - a + 1 for a, b in self.rewrapped)
 
     def summary(self) -> dict:
         counts = {k: sum(1 for c in self.changes if c.kind == k) for k in KIND_VERBS}
@@ -105,17 +115,22 @@ class DiffResult:
         lines = [str(c) for c in self.changes]
         s = self.summary()
         counted = ', '.join(f'{s[k]} {KIND_VERBS[k]}' for k in KIND_VERBS if s[k])
+        wrapped = ', '.join(f'{self.new}:{a}-{b}' for a, b in self.rewrapped)
         lines.append(f'{s["changes"]} changes' + (f' ({counted})' if counted else '') +
                      f'; re-flow: {self.reflowed_lines} lines of the new PDF'
-                     + (f', {self.rewrapped_lines} manuscript lines re-wrapped' if self.rewrapped_lines else '')
+                     + (f', {self.rewrapped_lines} manuscript lines re-wrapped ({wrapped})' if wrapped else '')
                      + (f'; marked copy {self.marked}' if self.marked else ''))
         return '\n'.join(lines)
 
     def as_json(self) -> str:
+        reflow = {'pdf_lines': [{'page': p, 'page_line': n, **({'column': c} if c else {})}
+                                for p, n, c in self.reflowed],
+                  'rewrapped': [{'path': str(self.new), 'first_line': a, 'last_line': b}
+                                for a, b in self.rewrapped]}
         return json.dumps({'old': str(self.old), 'new': str(self.new), 'pdf': str(self.pdf),
                            'marked': str(self.marked) if self.marked else None,
-                           'changes': [c.to_dict() for c in self.changes], 'summary': self.summary()},
-                          ensure_ascii=False, indent=2)
+                           'changes': [c.to_dict() for c in self.changes], 'summary': self.summary(),
+                           'reflow': reflow}, ensure_ascii=False, indent=2)
 
 
 def marked_path(pdf: Path) -> Path:
@@ -161,8 +176,10 @@ def diff(old, new, output=None, *, style=None, pdf=None, marked: bool = True) ->
         marks.append(mark)
     result = DiffResult(old, new, built.output, None, entries, pages=built.pages,
                         notes=list(built.notes))
-    result.reflowed_lines = _reflowed(comparison, old_draft, new_draft, placed)
-    result.rewrapped_lines = sum(len(v) for v in comparison.rewrapped.values())
+    marked_lines = {id(ln) for m in marks for ln, _ in m.glyphs} | {id(m.caret[0]) for m in marks if m.caret}
+    result.reflowed = [(ln.page, ln.number, ln.column)
+                       for ln in _reflowed(comparison, old_draft, new_draft, placed, marked_lines)]
+    result.rewrapped = sorted((min(v), max(v)) for v in comparison.rewrapped.values())
     times['compare'] = time.perf_counter() - t
     if marked:
         t = time.perf_counter()
@@ -246,48 +263,42 @@ def _locate(change: Change, old: Draft, new: Draft, placed: _Placement):
     return entry, mark
 
 
-def _reflowed(comparison, old: Draft, new: Draft, placed: _Placement) -> int:
+def _reflowed(comparison, old: Draft, new: Draft, placed: _Placement, changed_lines: set[int]) -> list:
     """Lines of the new PDF that hold no change but whose breaks moved.
 
     Against an old PDF this is exact: the line's first and last characters must start and
     end a line there too. Against a manuscript, the old breaks are not known without a
     second build; a line after a change in the same paragraph that made it longer or
-    shorter has moved (WeasyPrint fills lines first-fit, so lines before a change stay)."""
-    changed_lines = set()
-    for c in comparison.changes:
-        for j in range(*c.new):
-            g = placed.glyph(new, j)
-            if g is not None:
-                changed_lines.add(id(g[0]))
-    lines = [ln for page in placed.pdf.pages for ln in page.body]
-    count = 0
+    shorter has moved (WeasyPrint fills lines first-fit, so lines before a change stay).
+    `changed_lines` (ids of pdfread lines) are those marked as changed."""
+    lines = [ln for page in placed.pdf.pages for ln in page.body if id(ln) not in changed_lines]
     if old.kind == 'pdf':
         to_old = cmp.link(new, old)
-        for ln in lines:
-            ks = placed.line_chars.get(id(ln))
-            if not ks or id(ln) in changed_lines:
-                continue
-            a, b = to_old[ks[0]], to_old[ks[-1]]
-            if a is None or b is None:
-                continue
-            ends = b + 1 >= len(old.chars) or old.chars[b + 1].wrap
-            count += not (old.chars[a].wrap and ends)
-        return count
+        return [ln for ln in lines if _moved(placed.line_chars.get(id(ln)), old, to_old)]
     shifts: dict[int, list[tuple[int, int]]] = {}
     for c in comparison.changes:
         if c.kind != 'format':
             j = min(c.new[0], len(new.chars) - 1)
             shifts.setdefault(new.chars[j].block, []).append(
                 (c.new[0], (c.new[1] - c.new[0]) - (c.old[1] - c.old[0])))
+    out = []
     for ln in lines:
-        if id(ln) in changed_lines:
-            continue
         m = _first_manuscript_char(ln, placed)
-        if m is None:
-            continue
-        delta = sum(d for j, d in shifts.get(new.chars[m].block, []) if j < m)
-        count += delta != 0
-    return count
+        if m is not None and sum(d for j, d in shifts.get(new.chars[m].block, []) if j < m):
+            out.append(ln)
+    return out
+
+
+def _moved(ks: list[int] | None, old: Draft, to_old: list[int | None]) -> bool:
+    """Whether a line of the new PDF (its characters `ks`) started or ended elsewhere in
+    the old PDF."""
+    if not ks:
+        return False
+    a, b = to_old[ks[0]], to_old[ks[-1]]
+    if a is None or b is None:
+        return False
+    ends = b + 1 >= len(old.chars) or old.chars[b + 1].wrap
+    return not (old.chars[a].wrap and ends)
 
 
 def _first_manuscript_char(ln, placed: _Placement) -> int | None:
