@@ -81,7 +81,8 @@ class PageMarks:
             self.note_x0, self.note_x1 = area[2] + MARGIN_GAP, width - 4 * MM
             self.bar_x = area[2] + 1.5 * MM
         else:
-            self.note_x0, self.note_x1 = 4 * MM, area[0] - 10 * MM
+            # left of the line numbers (3 mm from the type area, two digits of 8 pt)
+            self.note_x0, self.note_x1 = 4 * MM, area[0] - 7.5 * MM
             self.bar_x = area[0] - 1.6 * MM
         self.odd = odd
 

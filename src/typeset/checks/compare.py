@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import diff
-from .text import BOUNDARY, LINK_EDGE
+from .text import BOUNDARY, INLINE, LINK_EDGE
 
 # How far apart two differences may be and still be read as one replaced run: a
 # proofreader reads 加强 → 强化 as one replacement, not a deletion, a kept 强 and an insertion.
@@ -29,7 +29,7 @@ JOIN_GAP = 2
 # Block kinds of `checks.text`, and the markup of a heading, in the words of the change list.
 BLOCK_NAMES = {'title': 'title', 'para': 'paragraph', 'item': 'list item', 'quote': 'quotation',
                'cell': 'table cell', 'admonition': 'notice', 'subtitle': 'subtitle'}
-INLINE_NAMES = {'strong': 'bold', 'em': 'emphasis', 'del': 'strike-through'}
+INLINE_NAMES = {'strong': 'bold', 'em': 'emphasis', 'del': 'strike-through', 'code': 'code'}
 # Block markers in front of a block's first character (list, quote, heading): not emphasis.
 LEAD_MARKERS = re.compile(r'^\s*(?:>\s?|[-*+]\s+|\d{1,9}[.)]\s+|#{1,6}\s+|!!!.*)*')
 EMPHASIS = re.compile(r'\*+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])|~~')
@@ -102,7 +102,12 @@ def read_manuscript(path) -> Draft:
             inline = _toggle(inline, _gap(lines, prev, (ln, col)))
             wrap = prev is not None and ln != prev[0]
             prev = (ln, col)
-            if c in (BOUNDARY, LINK_EDGE) or c.isspace():
+            if c == BOUNDARY:
+                code = inline | {'code'} if lines[ln - 1][col - 1:col] == '`' else inline
+                chars += [Char(t, b, (block_fmt, code), ln, k, wrap)
+                          for t, k in _shown_text(lines[ln - 1], col) if not t.isspace()]
+                continue
+            if c == LINK_EDGE or c.isspace():
                 continue
             chars.append(Char(c, b, (block_fmt, inline), ln, col, wrap))
     return Draft(source.path, 'manuscript', chars)
@@ -126,6 +131,23 @@ def read_pdf_draft(path, layout) -> Draft:
     if not chars:
         raise InputError('the PDF has no text to compare (not a PDF typeset built?)', path)
     return Draft(Path(path), 'pdf', chars, pages)
+
+
+def _shown_text(line: str, col: int) -> list[tuple[str, int]]:
+    """The text a reader sees of what `checks.text` set aside as not prose at `col`: the
+    inside of a code span, a URL written out. Rules do not look at it; a proofreader does."""
+    m = INLINE.match(line, col - 1)
+    if not m:
+        return []
+    kind, start, end = m.lastgroup, m.start(), m.end()
+    if kind == 'code':
+        close = line.find(m.group(), end)
+        start, end = end, close if close >= 0 else end
+    elif kind == 'autolink':
+        start, end = start + 1, end - 1
+    elif kind != 'url':
+        return []
+    return [(line[k], k + 1) for k in range(start, end)]
 
 
 def _title_blocks(source, lines: list[str]):
