@@ -134,6 +134,8 @@ def diff(old, new, output, style, fmt):
     """
     from . import proofround
     result = proofround.diff(old, new, output, style=style)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
     click.echo(result.as_json() if fmt == 'json' else result.human())
     sys.exit(EXIT_FINDINGS if result.changes else EXIT_OK)
 

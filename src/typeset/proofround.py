@@ -116,7 +116,7 @@ class DiffResult:
         s = self.summary()
         counted = ', '.join(f'{s[k]} {KIND_VERBS[k]}' for k in KIND_VERBS if s[k])
         wrapped = ', '.join(f'{self.new}:{a}-{b}' for a, b in self.rewrapped)
-        lines.append(f'{s["changes"]} changes' + (f' ({counted})' if counted else '') +
+        lines.append(f'{s["changes"]} change' + ('' if s['changes'] == 1 else 's') + (f' ({counted})' if counted else '') +
                      f'; re-flow: {self.reflowed_lines} lines of the new PDF'
                      + (f', {self.rewrapped_lines} manuscript lines re-wrapped ({wrapped})' if wrapped else '')
                      + (f'; marked copy {self.marked}' if self.marked else ''))
@@ -150,9 +150,12 @@ def diff(old, new, output=None, *, style=None, pdf=None, marked: bool = True) ->
     new_ms = cmp.read_manuscript(new)
     prepared = pipeline.prepare(new, style=style)
     layout = pdf_rules.probe_layout(prepared.style)
+    clean = Path(pdf) if pdf else pipeline.default_output(new)
+    target = Path(output) if output else marked_path(clean)
+    if target.resolve() == clean.resolve():
+        raise InputError('the marked copy would replace the clean PDF of NEW: give -o another name', target)
     if cmp.is_pdf(old):
-        target = Path(pdf) if pdf else pipeline.default_output(new)
-        if target.resolve() == old.resolve():
+        if old.resolve() in (clean.resolve(), target.resolve()):
             raise InputError('is the PDF that building NEW would replace: keep the last round '
                              'under a name of its own (e.g. round1.pdf) and compare with that', old)
         old_draft = cmp.read_pdf_draft(old, layout)
@@ -160,7 +163,7 @@ def diff(old, new, output=None, *, style=None, pdf=None, marked: bool = True) ->
         old_draft = cmp.read_manuscript(old)
     times['read'] = time.perf_counter() - t0
     t = time.perf_counter()
-    built = pipeline.build(new, pdf, style=style)
+    built = pipeline.build(new, clean, style=style)
     times['build'] = time.perf_counter() - t
     t = time.perf_counter()
     new_pdf = cmp.read_pdf_draft(built.output, layout)
@@ -183,7 +186,6 @@ def diff(old, new, output=None, *, style=None, pdf=None, marked: bool = True) ->
     times['compare'] = time.perf_counter() - t
     if marked:
         t = time.perf_counter()
-        target = Path(output) if output else marked_path(built.output)
         header = f'对照  {old.name} → {new.name}  改动 {len(entries)} 处'
         result.marked = proofmarks.draw(built.output, new_pdf.pages, layout, marks, target, header)
         times['mark'] = time.perf_counter() - t
@@ -272,6 +274,8 @@ def _reflowed(comparison, old: Draft, new: Draft, placed: _Placement, changed_li
     shorter has moved (WeasyPrint fills lines first-fit, so lines before a change stay).
     `changed_lines` (ids of pdfread lines) are those marked as changed."""
     lines = [ln for page in placed.pdf.pages for ln in page.body if id(ln) not in changed_lines]
+    if not (old.chars and new.chars):
+        return []
     if old.kind == 'pdf':
         to_old = cmp.link(new, old)
         return [ln for ln in lines if _moved(placed.line_chars.get(id(ln)), old, to_old)]

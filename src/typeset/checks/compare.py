@@ -94,8 +94,12 @@ def read_manuscript(path) -> Draft:
     lines = source.text.split('\n')
     blocks = _title_blocks(source, lines) + blocks_of(source)
     chars: list[Char] = []
+    # without a title in front matter, the first level-1 heading is the title (markup.split_title)
+    title_taken = bool(source.meta.get('title'))
     for b, block in enumerate(blocks):
         block_fmt = _block_format(block, lines, source.kind)
+        if block_fmt == 'h1' and not title_taken:
+            block_fmt, title_taken = 'title', True
         inline: frozenset = frozenset()
         prev = None
         for c, ln, col in block.chars:
