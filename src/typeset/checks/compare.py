@@ -126,11 +126,12 @@ def read_pdf_draft(path, layout) -> Draft:
         raise InputError(f'cannot read the PDF: {type(e).__name__}', path) from None
     chars = []
     for page in pages:
+        centred = _centred_lines(page, layout.area(page.number))
         for ln in page.body:
             for k, g in enumerate(ln.glyphs):
                 for c in g.text:
                     if not c.isspace():
-                        chars.append(Char(c, ln.index, (g.font, round(g.size * 2) / 2),
+                        chars.append(Char(c, ln.index, (g.font, round(g.size * 2) / 2, id(ln) in centred),
                                           wrap=k == 0, glyph=(ln, g)))
     if not chars:
         raise InputError('the PDF has no text to compare (not a PDF typeset built?)', path)
@@ -152,6 +153,30 @@ def _shown_text(line: str, col: int) -> list[tuple[str, int]]:
     elif kind != 'url':
         return []
     return [(line[k], k + 1) for k in range(start, end)]
+
+
+def _centred_lines(page, area) -> set[int]:
+    """Lines set centred (a title, a part heading), told from the PDF alone, as ids: set
+    apart from both edges of their column by the same amount, with the full lines above in
+    the same face. Justified lines touch both edges and a paragraph's last line only the
+    left one, so re-flow never makes a line centred."""
+    def gaps(ln):
+        x0, x1 = page.columns[ln.column - 1] if ln.column and page.columns else (area[0], area[2])
+        return ln.x0 - x0, x1 - ln.x1
+
+    def face(ln):
+        return ln.glyphs[0].font, round(ln.size)
+    out: set[int] = set()
+    body = page.body
+    for k in range(len(body) - 1, -1, -1):
+        ln = body[k]
+        left, right = gaps(ln)
+        even = abs(left - right) <= 0.6 * ln.size
+        if even and left > ln.size and right > ln.size:
+            out.add(id(ln))
+        elif even and k + 1 < len(body) and id(body[k + 1]) in out and face(body[k + 1]) == face(ln):
+            out.add(id(ln))
+    return out
 
 
 def _title_blocks(source, lines: list[str]):
@@ -272,7 +297,8 @@ def _format_changes(old: Draft, new: Draft, i1, i2, j1, j2) -> list[Change]:
     run = None                     # [key, first old index, first new index, length]
     for k in range(i2 - i1):
         o, n = old.chars[i1 + k], new.chars[j1 + k]
-        key = (n.block, o.fmt, n.fmt) if o.fmt != n.fmt else None
+        # a manuscript's change is one per paragraph; a PDF's runs on over its lines
+        key = (n.block if new.kind == 'manuscript' else None, o.fmt, n.fmt) if o.fmt != n.fmt else None
         if run and key == run[0]:
             run[3] += 1
             continue
@@ -295,8 +321,10 @@ def _format_change(old: Draft, new: Draft, key, i, j, n) -> Change:
 def describe_format(old: tuple, new: tuple) -> str:
     """'heading 3 → heading 2', 'bold added': a format change in the change list's words."""
     if not isinstance(old[1], frozenset):
-        # read back from PDFs: font and size
-        return f'{old[0]} {old[1]:g} pt → {new[0]} {new[1]:g} pt'
+        # read back from PDFs: font, size and whether the line is centred
+        def face(f):
+            return f'{f[0]} {f[1]:g} pt' + (' centred' if f[2] else '')
+        return f'{face(old)} → {face(new)}'
     parts = [f'{_block_name(old[0])} → {_block_name(new[0])}'] if old[0] != new[0] else []
     parts += [f'{INLINE_NAMES[k]} added' for k in sorted(new[1] - old[1])]
     parts += [f'{INLINE_NAMES[k]} removed' for k in sorted(old[1] - new[1])]
