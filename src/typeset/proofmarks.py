@@ -35,7 +35,7 @@ FORMAT_WORDS = [(re.compile(r'heading (\d)'), lambda m: '一二三四五六'[int
 class Mark:
     kind: str                       # insert | delete | replace | format
     glyphs: list = field(default_factory=list)   # (pdfread.Line, Glyph) of the new text
-    caret: tuple | None = None      # (pdfread.Line, x in pt from the page's left) where text went
+    caret: tuple | None = None      # (pdfread.Line, x from the page's left, baseline) where text went
     note: str = ''                  # margin words: the deleted text, or the format change
 
 
@@ -53,17 +53,18 @@ def _rgb(c, stroke=False) -> str:
 
 
 def _runs(glyphs):
-    """The glyphs of a mark, one run per line: (line, x0, x1)."""
-    by_line: dict[int, list] = {}
-    order = []
+    """The glyphs of a mark, one run per line and baseline: (line, x0, x1, baseline, size).
+    By the glyphs' own baseline, not the line's: a line read across columns of different
+    baselines is still underlined under its text."""
+    runs: dict[tuple[int, float], list] = {}
     for ln, g in glyphs:
-        if id(ln) not in by_line:
-            by_line[id(ln)] = [ln, g.x0, g.x1]
-            order.append(id(ln))
+        key = (id(ln), round(g.base))
+        run = runs.get(key)
+        if run is None:
+            runs[key] = [ln, g.x0, g.x1, g.base, g.size]
         else:
-            run = by_line[id(ln)]
             run[1], run[2] = min(run[1], g.x0), max(run[2], g.x1)
-    return [tuple(by_line[k]) for k in order]
+    return [tuple(r) for r in runs.values()]
 
 
 class PageMarks:
@@ -73,56 +74,57 @@ class PageMarks:
         self.page, self.area, self.left, self.top = page, area, left, top
         self.ops: list[str] = []
         self.bars: set[tuple[float, float]] = set()
-        self.note_floor: float | None = None   # the lowest margin note so far (y of its last line)
-        odd = page.number % 2 == 1
-        width = page.width
-        # the outer margin: right on a recto (odd) page, left on a verso
-        if odd:
-            self.note_x0, self.note_x1 = area[2] + MARGIN_GAP, width - 4 * MM
-            self.bar_x = area[2] + 1.5 * MM
-        else:
-            # left of the line numbers (3 mm from the type area, two digits of 8 pt)
-            self.note_x0, self.note_x1 = 4 * MM, area[0] - 7.5 * MM
-            self.bar_x = area[0] - 1.6 * MM
-        self.odd = odd
+        # the margins' room for words: right of the type area; left of it, clear of the
+        # line numbers (3 mm from the type area, two digits of 8 pt)
+        numbers = 2 * MM if page.columns else 7.5 * MM     # in columns they stand in the gutters
+        self.margins = {True: (area[2] + MARGIN_GAP, page.width - 3 * MM), False: (3 * MM, area[0] - numbers)}
+        self.floors: dict[bool, float] = {}    # per margin, the y of the lowest note's last line
+
+    def right(self, ln) -> bool:
+        """Whether the marks of `ln` go in the right margin: the outer one (right on a recto,
+        left on a verso), or on a page set in columns the nearer one."""
+        if ln.column and self.page.columns:
+            a, b = self.page.columns[ln.column - 1]
+            return a + b > self.page.width
+        return self.page.number % 2 == 1
 
     def y(self, base: float) -> float:
         return self.top - base
 
-    def underline(self, ln, x0: float, x1: float, colour, dashed=False) -> None:
-        size = ln.size
-        y = self.y(ln.base) - 0.16 * size
+    def underline(self, ln, x0: float, x1: float, base: float, size: float, colour, dashed=False) -> None:
+        y = self.y(base) - 0.16 * size
         dash = f'[{0.2 * size:.2f} {0.12 * size:.2f}] 0 d ' if dashed else ''
         self.ops.append(f'q {_rgb(colour, True)} {0.06 * size:.2f} w {dash}'
                         f'{self.left + x0:.2f} {y:.2f} m {self.left + x1:.2f} {y:.2f} l S Q')
-        self.bar(ln)
+        self.bar(ln, base, size)
 
-    def caret(self, ln, x: float) -> None:
+    def caret(self, ln, x: float, base: float) -> None:
         size = ln.size
-        y = self.y(ln.base)
+        y = self.y(base)
         x = self.left + x
         w, h = 0.16 * size, 0.3 * size
         self.ops.append(f'q {_rgb(DELETE, True)} {0.05 * size:.2f} w 1 j '
                         f'{x - w:.2f} {y - h:.2f} m {x:.2f} {y + 0.05 * size:.2f} l {x + w:.2f} {y - h:.2f} l S Q')
-        self.bar(ln)
+        self.bar(ln, base, size)
 
-    def bar(self, ln) -> None:
-        x = self.bar_x
+    def bar(self, ln, base: float, size: float) -> None:
         if ln.column and self.page.columns:
-            a, b = self.page.columns[ln.column - 1]
-            x = b + 0.8 * MM if self.odd else a - 0.8 * MM
-        key = (round(x, 1), round(ln.base, 1))
+            x = self.page.columns[ln.column - 1][1] + 0.8 * MM    # in the gutter after its column
+        else:
+            x = self.area[2] + 1.5 * MM if self.right(ln) else self.area[0] - 1.6 * MM
+        key = (round(x, 1), round(base, 1))
         if key in self.bars:
             return
         self.bars.add(key)
-        size = ln.size
-        self.ops.append(f'q {_rgb(BAR)} {self.left + x - 0.6:.2f} {self.y(ln.base) - 0.2 * size:.2f} '
+        self.ops.append(f'q {_rgb(BAR)} {self.left + x - 0.6:.2f} {self.y(base) - 0.2 * size:.2f} '
                         f'1.2 {1.05 * size:.2f} re f Q')
 
     def note(self, ln, text: str, colour) -> None:
         """Words in the outer margin beside `ln`, wrapped to the margin, never on top of
         the note before."""
-        width = max(self.note_x1 - self.note_x0, 6 * NOTE_SIZE)
+        right = self.right(ln)
+        x0, x1 = self.margins[right]
+        width = max(x1 - x0, 3 * NOTE_SIZE)
         rows, row = [], ''
         for c in text:
             if row and text_width(row + c, NOTE_SIZE) > width:
@@ -132,13 +134,13 @@ class PageMarks:
         rows.append(row)
         step = NOTE_SIZE * NOTE_LEADING
         y = self.y(ln.base)
-        if self.note_floor is not None:
-            y = min(y, self.note_floor - step)
+        if right in self.floors:
+            y = min(y, self.floors[right] - step)
         self.ops.append(f'q {_rgb(colour)}')
         for r in rows:
-            x = self.note_x0 if self.odd else self.note_x1 - text_width(r, NOTE_SIZE)
+            x = x0 if right else max(x1 - text_width(r, NOTE_SIZE), 0)
             self.ops.append(outline(r, self.left + x, y, NOTE_SIZE))
-            self.note_floor = y
+            self.floors[right] = y
             y -= step
         self.ops.append('Q')
 
@@ -171,9 +173,9 @@ def draw(pdf, pages, layout, marks: list[Mark], output, header: str) -> Path:
 
 def _draw_mark(marked: PageMarks, m: Mark) -> None:
     colour = FORMAT if m.kind == 'format' else INSERT
-    for ln, x0, x1 in _runs(m.glyphs):
+    for ln, x0, x1, base, size in _runs(m.glyphs):
         if ln.page == marked.page.number:
-            marked.underline(ln, x0, x1, colour, dashed=m.kind == 'format')
+            marked.underline(ln, x0, x1, base, size, colour, dashed=m.kind == 'format')
     here = marked.page.number
     if m.caret and m.kind in ('delete', 'replace') and m.caret[0].page == here:
         marked.caret(*m.caret)

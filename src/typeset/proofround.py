@@ -246,7 +246,7 @@ def _locate(change: Change, old: Draft, new: Draft, placed: _Placement):
         g = placed.glyph(new, a)
         if g is not None:
             ln, glyph = g
-            mark.caret = (ln, glyph.x1 if a < j1 else glyph.x0)
+            mark.caret = (ln, glyph.x1 if a < j1 else glyph.x0, glyph.base)
     entry = Entry(change.kind, change.old_text, change.new_text, change.detail)
     # a change is where its new text starts, or where the caret marks the text taken out
     ln = mark.glyphs[0][0] if mark.glyphs else mark.caret[0] if mark.caret else None
