@@ -205,11 +205,14 @@ class _Placement:
         for k, ch in enumerate(pdf.chars):
             self.line_chars.setdefault(id(ch.glyph[0]), []).append(k)
 
-    def glyph(self, draft: Draft, j: int):
+    def glyph(self, draft: Draft, j: int, exact: bool = False):
         """(Line, Glyph) of character `j` of `draft` (the new manuscript or the new PDF),
-        or of the nearest character before it that the PDF shows."""
+        or, unless `exact`, of the nearest character before it that the PDF shows."""
         if draft.kind == 'pdf':
             return draft.chars[j].glyph if 0 <= j < len(draft.chars) else None
+        if exact:
+            k = self.to_pdf[j] if 0 <= j < len(self.to_pdf) else None
+            return self.pdf.chars[k].glyph if k is not None else None
         for k in range(min(j, len(self.to_pdf) - 1), -1, -1):
             if self.to_pdf[k] is not None:
                 return self.pdf.chars[self.to_pdf[k]].glyph
@@ -240,7 +243,11 @@ def _locate(change: Change, old: Draft, new: Draft, placed: _Placement):
     i1, i2 = change.old
     j1, j2 = change.new
     mark = Mark(change.kind, note=note_words(change.kind, change.old_text, change.detail))
-    mark.glyphs = [g for g in (placed.glyph(new, j) for j in range(j1, j2)) if g is not None]
+    mark.glyphs = [g for g in (placed.glyph(new, j, exact=True) for j in range(j1, j2)) if g is not None]
+    if j2 > j1 and not mark.glyphs:
+        # the PDF shows none of it where the manuscript says (it is read otherwise): mark the place
+        g = placed.glyph(new, j1)
+        mark.glyphs = [g] if g else []
     if change.kind in ('delete', 'replace'):
         a = _anchor(new, j1)
         g = placed.glyph(new, a)
