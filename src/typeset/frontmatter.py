@@ -75,6 +75,8 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('style', 'text', 'house style: a name in styles/ or a path to a .css file'),
     Key('paragraphs', 'choice', '"blank" (Markdown: blank lines separate paragraphs) or "lines" '
         '(every line is a paragraph)', choices=('blank', 'lines')),
+    Key('embed', 'lines', 'files beside the manuscript to attach to the PDF, by name, e.g. [附件1.xlsx]; '
+        'nothing else is ever attached'),
     Key('checks', 'rules', 'rules of `typeset check` to switch off, e.g. {paragraph-end: off}'),
 ]}
 
