@@ -13,7 +13,17 @@ from __future__ import annotations
 __version__ = '0.1.0'
 
 from .errors import Finding, InputError, TypesetError  # noqa: E402
-from .pipeline import BuildResult, build, prepare, STYLES_DIR, list_styles  # noqa: E402
+
+# The pipeline (Markdown, Jinja, WeasyPrint) is imported when first used, so the command
+# starts at once and a Ctrl-C while it starts is handled by the command, not the import.
+_FROM_PIPELINE = {'BuildResult', 'build', 'prepare', 'STYLES_DIR', 'list_styles'}
+
+
+def __getattr__(name):
+    if name in _FROM_PIPELINE:
+        from . import pipeline
+        return getattr(pipeline, name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 

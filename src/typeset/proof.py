@@ -197,7 +197,7 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
     from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, RectangleObject
 
     from . import pipeline
-    from .render import write_atomically
+    from .render import refuse_overwriting, write_atomically
     pdf = Path(pdf)
     source = Path(source)
     prepared_style = pipeline.prepare(source, style=style).style
@@ -257,5 +257,6 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
                                              x1 + BLEED + SLUG, y1 + BLEED + SLUG])
             page.cropbox = page.mediabox
     target = Path(output) if output else proof_path(pdf)
+    refuse_overwriting(target, [(source, 'the manuscript'), (pdf, 'the PDF')])
     write_atomically(target, writer.write)
     return ProofCopy(target, labels)

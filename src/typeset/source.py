@@ -181,9 +181,12 @@ def _in_gb2312(c: str) -> bool:
 
 def read_source(path, *, kind: str | None = None) -> Source:
     """Read a manuscript into a `Source`, with the reader of its format."""
+    from . import limits
     from .readers import reader_for
     path = Path(path)
-    return reader_for(path, kind).read(path, read_bytes(path))
+    source = reader_for(path, kind).read(path, read_bytes(path))
+    limits.check(source)
+    return source
 
 
 def read_bytes(path: Path) -> bytes:
