@@ -10,6 +10,21 @@ The CLI (`typeset build`, `typeset check`, …) is a thin layer over these funct
 """
 from __future__ import annotations
 
+import os as _os
+import signal as _signal
+import sys as _sys
+
+if _os.path.basename(_sys.argv[0] if _sys.argv else '') == 'typeset':
+    # The `typeset` command: Ctrl-C or SIGTERM while it is still loading has nothing to
+    # clean up, and a traceback of the import machinery would help nobody. The command
+    # itself sets its own handlers once it runs (cli._Command.main).
+    def _quit_while_loading(signum, frame):
+        _os.write(2, b'error: interrupted\n')
+        _os._exit(128 + signum)
+
+    _signal.signal(_signal.SIGINT, _quit_while_loading)
+    _signal.signal(_signal.SIGTERM, _quit_while_loading)
+
 __version__ = '0.1.0'
 
 from .errors import Finding, InputError, TypesetError  # noqa: E402

@@ -83,6 +83,7 @@ def _interrupt(signum, frame):
 class _Command(click.Group):
     def main(self, args=None, *rest, **kwargs):
         if args is None:  # the real command line (tests pass their arguments)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.signal(signal.SIGTERM, _interrupt)
         try:
             return super().main(args, *rest, **kwargs)
@@ -156,7 +157,7 @@ def _build_to_stdout(source, style) -> None:
         data = (tmp / 'out.pdf').read_bytes()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    out = click.get_binary_stream('stdout')
+    out = sys.stdout.buffer
     out.write(data)
     out.flush()
     click.echo(f'-: {result.pages} pages in {result.seconds:.2f} s'

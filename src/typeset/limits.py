@@ -15,14 +15,23 @@ from .errors import InputError
 
 MAX_LINE_CHARS = 20_000            # a paragraph of about 700 lines of 28 characters
 MAX_PARAGRAPH_CHARS = 100_000
-MAX_BRACKETS_PER_PARAGRAPH = 400   # `[`: Markdown's link parser is quadratic in them
-BRACKET_BUDGET = 2_000_000         # Σ over paragraphs of (their `[`)², about 2 s of Markdown
-MARKUP = re.compile(r'[*_`<&!\\]')
-MAX_MARKUP_PER_PARAGRAPH = 5_000   # emphasis, code, HTML and entity characters
-MARKUP_BUDGET = 100_000_000
+# Markdown's link parser is quadratic in the `[` of a paragraph, and WeasyPrint's inline
+# layout in the elements (emphasis, code, links, HTML) of a run with no break in it:
+# 4,000 `*` in one paragraph took 30 s. The corpus has at most 74 in a paragraph.
+MARKUP = re.compile(r'[\[*_`!\\]')
+MAX_MARKUP_PER_PARAGRAPH = 300
+# Raw HTML and entities: a table pasted as HTML has hundreds of tags in one block, and
+# Markdown is only slow on them by the thousand.
+TAGS = re.compile(r'[<&]')
+MAX_TAGS_PER_PARAGRAPH = 1_000
+TAGS_BUDGET = 4_000_000
+MARKUP_BUDGET = 250_000            # Σ over paragraphs of (their markup characters)²; corpus: < 7,000
 MAX_TITLE_CHARS = 200              # a 公文 title is rarely more than 3 lines of 20
 MAX_META_CHARS = 2_000             # any other front matter value
 MAX_META_ITEMS = 100               # lines of a title, keywords, files to embed
+# An image inline as a data: URL is one long "word" Markdown passes over at once; the
+# size of the whole file (source.MAX_SOURCE_BYTES) bounds it.
+DATA_URL = re.compile(r'data:[^,\s"\')]*,[^\s"\')]*', re.I)
 
 
 def check(source) -> None:
@@ -48,13 +57,12 @@ def _check_meta(source) -> None:
 
 
 def _check_body(source) -> None:
-    brackets_spent = markup_spent = 0
+    spent = 0
     lines = source.text.split('\n')
-    start = source.body_start
     title_pending = not source.meta.get('title')
-    para_start, para_chars, brackets, markup = start, 0, 0, 0
-    for i in range(start, len(lines) + 1):
-        text = lines[i] if i < len(lines) else ''
+    para_start, para_chars, markup, tags, tags_spent = source.body_start, 0, 0, 0, 0
+    for i in range(source.body_start, len(lines) + 1):
+        text = DATA_URL.sub('data:,', lines[i]) if i < len(lines) else ''
         n = i + 1
         if len(text) > MAX_LINE_CHARS:
             raise InputError(f'line of {len(text):,} characters; at most {MAX_LINE_CHARS:,} can be set '
@@ -68,23 +76,20 @@ def _check_body(source) -> None:
             if not para_chars:
                 para_start = n
             para_chars += len(text) + 1
-            brackets += text.count('[')
             markup += len(MARKUP.findall(text))
+            tags += len(TAGS.findall(text))
             if para_chars > MAX_PARAGRAPH_CHARS:
                 raise InputError(f'paragraph of more than {MAX_PARAGRAPH_CHARS:,} characters starting here; '
                                  'break it up', source.path, para_start)
-            if brackets > MAX_BRACKETS_PER_PARAGRAPH:
-                raise InputError(f'more than {MAX_BRACKETS_PER_PARAGRAPH} "[" in one paragraph (it starts '
-                                 f'on line {para_start}); Markdown would take minutes over them',
-                                 source.path, n)
-            if markup > MAX_MARKUP_PER_PARAGRAPH:
-                raise InputError(f'more than {MAX_MARKUP_PER_PARAGRAPH:,} markup characters (* _ ` < & ! \\) '
-                                 f'in one paragraph (it starts on line {para_start}); '
-                                 'Markdown would take minutes over them', source.path, n)
+            if markup > MAX_MARKUP_PER_PARAGRAPH or tags > MAX_TAGS_PER_PARAGRAPH:
+                what = (f'{MAX_MARKUP_PER_PARAGRAPH} markup characters ([ * _ ` ! \\)'
+                        if markup > MAX_MARKUP_PER_PARAGRAPH else f'{MAX_TAGS_PER_PARAGRAPH:,} HTML tags or entities')
+                raise InputError(f'more than {what} in one paragraph (it starts on line {para_start}); '
+                                 'setting them would take minutes', source.path, n)
             continue
-        brackets_spent += brackets * brackets
-        markup_spent += markup * markup
-        if brackets_spent > BRACKET_BUDGET or markup_spent > MARKUP_BUDGET:
-            raise InputError('too much Markdown markup ("[", *, _, `, <, &) in the paragraphs up to '
-                             'here; Markdown would take minutes over it', source.path, para_start)
-        para_chars = brackets = markup = 0
+        spent += markup * markup
+        tags_spent += tags * tags
+        if spent > MARKUP_BUDGET or tags_spent > TAGS_BUDGET:
+            raise InputError('too much markup ([ * _ ` ! \\ < &) in the paragraphs up to here; setting it '
+                             'would take minutes', source.path, para_start)
+        para_chars = markup = tags = 0

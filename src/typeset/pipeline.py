@@ -163,6 +163,8 @@ def prepare(source_path, *, style=None) -> Prepared:
         body = body.translate(table)
         if meta.get('title'):
             meta['title'] = [str(t).translate(table) for t in _flatten(meta['title'])]
+    body, odd = _without_control_characters(source, body)
+    findings += odd
     fragment = markup_stage.to_html(body)
     title_html = None
     if not meta.get('title'):
@@ -170,6 +172,38 @@ def prepare(source_path, *, style=None) -> Prepared:
     html = assemble_stage.assemble(fragment, meta, title_html=title_html, style_name=style_obj.name,
                                    template_dirs=style_obj.template_dirs, template=style_obj.template)
     return Prepared(source, style_obj, html, specs, findings)
+
+
+CONTROL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]')
+BAD_REFERENCE = re.compile(r'&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));')
+
+
+def _without_control_characters(source: Source, body: str) -> tuple[str, list[Finding]]:
+    """Control characters, U+2028/2029 and lone surrogates set nothing a reader can see:
+    each is left out and said on its line (WeasyPrint would draw a .notdef box)."""
+    found = {}
+    for n, line in enumerate(source.text.split('\n'), 1):
+        for m in CONTROL.finditer(line):
+            found.setdefault(m.group(), (n, m.start() + 1))
+    findings = [Finding('control-character', 'warning',
+                        f'U+{ord(ch):04X} {unicodedata.name(ch, "a control character or half of a UTF-16 pair")} '
+                        'cannot be set; it is left out', path=str(source.path), line=line, col=col,
+                        extra={'char': ch}) for ch, (line, col) in found.items()]
+    return CONTROL.sub('', body), findings
+
+
+def _locate_char(source: Source, ch: str) -> tuple[int | None, int | None]:
+    """Where the manuscript wrote `ch`, or a character reference that becomes it (an
+    invalid one like &#xD800; becomes U+FFFD)."""
+    for n, line in enumerate(source.text.split('\n'), 1):
+        if ch in line:
+            return n, line.index(ch) + 1
+        for m in BAD_REFERENCE.finditer(line):
+            value = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+            invalid = value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF
+            if (ch == '\ufffd' and invalid) or (not invalid and chr(value) == ch):
+                return n, m.start() + 1
+    return None, None
 
 
 def _resolve_style_of(source: Source, style) -> Style:
@@ -266,9 +300,12 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
         if m:
             warnings.remove(warning)
             ch = m.group(1)
+            line, col = _locate_char(prepared.source, ch)
+            origin = '' if line else ' (added by the style or template)'
             findings.append(Finding('glyph-missing', 'error',
-                                    f'{ch} U+{ord(ch):04X} {unicodedata.name(ch, "")} (added by the style or template) '
-                                    'is in no configured font', path=str(source_path), extra={'char': ch}))
+                                    f'{ch} U+{ord(ch):04X} {unicodedata.name(ch, "")}{origin} '
+                                    'is in no configured font', path=str(source_path), line=line, col=col,
+                                    extra={'char': ch}))
     notes = prepared.source.notes + [f'attached {a.name} ({_size(len(a.data))}) to the PDF, as embed: lists it'
                                      for a in attachments]
     return BuildResult(output, result.pages, time.perf_counter() - start, findings,

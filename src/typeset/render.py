@@ -101,8 +101,11 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     # WeasyPrint prints its warnings itself; ours go through the result instead.
     propagate = logger.propagate
     logger.propagate = False
+    from .cjk import image_names
+    # Folders in a fixed order (the manuscript's first), so the names do not depend on them.
+    folders = [base_url, *sandbox.roots, *sorted({Path(p).parent for p in sandbox.files})]
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, image_names.relative_to(folders):
             warnings.simplefilter('always')
             document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + '/',
                                        url_fetcher=fetcher)
@@ -199,6 +202,9 @@ def _why_not_an_image(url: str, sandbox: Sandbox) -> str:
         data = sandbox.read(url)[1] if url.startswith('file:') else b''
         with Image.open(BytesIO(data)) as im:
             pixels = im.width * im.height
+    except Image.DecompressionBombError as e:
+        m = BOMB.search(str(e))
+        return TOO_LARGE.format(f'{int(m.group(1)):,}' if m else 'too many')
     except Exception:  # noqa: BLE001  not an image Pillow knows at all
         return 'not an image format that can be read (PNG, JPEG, GIF, WebP, SVG)'
     if Image.MAX_IMAGE_PIXELS and pixels > Image.MAX_IMAGE_PIXELS:
