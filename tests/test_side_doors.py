@@ -509,3 +509,13 @@ def test_10_odd_characters_in_the_body_are_reported_on_their_line(tmp_path, char
     result = typeset.build(src, tmp_path / 'doc.pdf')
     odd = [f for f in result.findings if f.extra.get('char') == char or f.rule == 'control-character']
     assert odd and all(f.line == 3 and 'added by the style' not in f.message for f in odd), result.findings
+
+
+def test_10_check_sees_text_an_imported_style_sheet_generates(tmp_path):
+    """check's expected text used to ignore an @import'ed sheet inside the project, and
+    reported the text it generates as a mismatch."""
+    write(tmp_path / 'gen.css', 'main::after { content: "（附注）"; }\n')
+    src = write(tmp_path / 'doc.md', '<style>@import url("gen.css");</style>\n\n第一段正文。\n\n第二段正文。\n')
+    result = typeset.check(src, tmp_path / 'doc.pdf')
+    assert '附注' in pdf_text(tmp_path / 'doc.pdf')
+    assert not [f for f in result.findings if f.rule == 'text-mismatch'], result.findings

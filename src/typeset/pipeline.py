@@ -274,11 +274,7 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
     except RecursionError:  # Markdown and the tree walks recurse; layout is caught in render
         raise InputError(render.NESTED_TOO_DEEPLY, source_path) from None
     output = Path(output) if output else default_output(source_path)
-    sandbox = render.Sandbox(roots=manuscript_roots(source_path) + [STYLES_DIR.resolve(),
-                                                                   FONTS_DIR.resolve(), TEMPLATES_DIR.resolve()],
-                             source_path=prepared.source.path, source_text=prepared.source.text,
-                             files=[spec.file for spec in prepared.fonts] + prepared.style.files,
-                             style_dirs=[prepared.style.css_path.parent])
+    sandbox = sandbox_for(prepared)
     attachments = embedded_files(prepared.source)
     sandbox.embedded = {a.path for a in attachments}
     sheets = [(font_stage.font_face_css(prepared.fonts), FONTS_DIR),
@@ -310,6 +306,16 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
                                      for a in attachments]
     return BuildResult(output, result.pages, time.perf_counter() - start, findings,
                        warnings, notes, [a.name for a in attachments])
+
+
+def sandbox_for(prepared: Prepared):
+    """What the renderer of `prepared` may read: the roots, the fonts, the style's files."""
+    from .sandbox import Sandbox
+    return Sandbox(roots=manuscript_roots(prepared.source.path) + [STYLES_DIR.resolve(), FONTS_DIR.resolve(),
+                                                                   TEMPLATES_DIR.resolve()],
+                   source_path=prepared.source.path, source_text=prepared.source.text,
+                   files=[spec.file for spec in prepared.fonts] + prepared.style.files,
+                   style_dirs=[prepared.style.css_path.parent])
 
 
 def embedded_files(source: Source) -> list:
