@@ -386,7 +386,7 @@ def test_8_bad_input_is_one_line_and_exit_2(tmp_path, case):
     elif case == 'division':
         args += ['--style', _page_template(tmp_path / 's', '{{ 1 / 0 }}')]
     elif case == 'long output':
-        args[3] = str(tmp_path / ('x' * 250 + '.pdf'))
+        args[3] = str(tmp_path / ('x' * 260 + '.pdf'))
     elif case == 'long style':
         args += ['--style', 'y' * 300 + '.css']
     elif case == 'surrogate':

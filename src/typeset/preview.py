@@ -90,7 +90,8 @@ def render_pages(pdf: Path, outdir: Path, *, dpi: int, stem: str, inputs=()) -> 
     owned = _Owned(outdir)
     work = Path(tempfile.mkdtemp(prefix='.typeset-preview-', dir=outdir))
     try:
-        done = subprocess.run([exe, '-r', str(dpi), '-png', str(pdf), str(work / stem)],
+        # Absolute paths: a name starting with "-" must never read as an option.
+        done = subprocess.run([exe, '-r', str(dpi), '-png', str(Path(pdf).resolve()), str(work.resolve() / stem)],
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise InputError(f'pdftoppm failed: {done.stderr.strip()}', pdf)
