@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-import subprocess
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,13 +91,78 @@ def _outline_at_origin(text: str, size: float, font_path: str) -> str:
     return '\n'.join(ops) + ('\nf' if ops else '')
 
 
+GIT_OBJECT = re.compile(r'[0-9a-f]{40}(?:[0-9a-f]{24})?')
+GIT_REF = re.compile(r'refs/[A-Za-z0-9._/-]+')
+MAX_GIT_FILE = 4096
+MAX_PACKED_REFS = 4 * 1024 * 1024
+
+
 def git_revision(folder: Path) -> str | None:
-    try:
-        out = subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=folder,
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
+    """The commit of the git repository `folder` is in, for the proof header.
+
+    Read from the repository's files (HEAD, the ref it names, packed-refs), never by
+    running git: a manuscript folder may bring a `.git` whose configuration
+    (core.fsmonitor, hooks, aliases) runs any command when git is run there. So there is
+    no "-dirty" mark: telling it would mean reading the index and the work tree as git."""
+    git = _git_dir(Path(folder).resolve())
+    if git is None:
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    head = _git_file(git / 'HEAD')
+    if head is None:
+        return None
+    common = git
+    pointer = _git_file(git / 'commondir')  # a worktree keeps its refs in the main repository
+    if pointer:
+        common = (git / pointer).resolve()
+    for _ in range(5):  # HEAD → refs/heads/x → (a symbolic ref once more, at most)
+        if GIT_OBJECT.fullmatch(head):
+            return head[:12]
+        m = re.fullmatch(r'ref:\s*(\S+)', head)
+        if not m or not GIT_REF.fullmatch(m.group(1)) or '..' in m.group(1):
+            return None
+        ref = m.group(1)
+        head = _git_file(git / ref) or _git_file(common / ref) or _packed_ref(common, ref)
+        if head is None:
+            return None
+    return None
+
+
+def _git_dir(folder: Path) -> Path | None:
+    for place in [folder, *folder.parents]:
+        dot = place / '.git'
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            pointer = _git_file(dot)
+            m = re.fullmatch(r'gitdir:\s*(.+)', pointer or '')
+            return (place / m.group(1)).resolve() if m else None
+    return None
+
+
+def _git_file(path: Path, limit: int = MAX_GIT_FILE) -> str | None:
+    """A small git file's first line: a regular file only, bounded, never a FIFO or device."""
+    from .sandbox import Unreadable, read_regular
+    try:
+        real = path.resolve(strict=True)
+        data = read_regular(real, [], files={real}, files_limit=limit)[1]
+    except (Unreadable, OSError, RuntimeError):
+        return None
+    text = data.decode('utf-8', errors='replace').strip()
+    return text.split('\n', 1)[0].strip() if text else None
+
+
+def _packed_ref(common: Path, ref: str) -> str | None:
+    from .sandbox import Unreadable, read_regular
+    try:
+        real = (common / 'packed-refs').resolve(strict=True)
+        data = read_regular(real, [], files={real}, files_limit=MAX_PACKED_REFS)[1]
+    except (Unreadable, OSError, RuntimeError):
+        return None
+    for line in data.decode('utf-8', errors='replace').splitlines():
+        parts = line.split(' ')
+        if len(parts) == 2 and parts[1] == ref and GIT_OBJECT.fullmatch(parts[0]):
+            return parts[0]
+    return None
 
 
 def _watermark(width: float, height: float) -> str:
@@ -179,7 +244,7 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
     from pypdf.generic import DecodedStreamObject, NameObject, RectangleObject
 
     from . import pipeline
-    from .render import write_atomically
+    from .render import refuse_overwriting, write_atomically
     pdf = Path(pdf)
     source = Path(source)
     prepared_style = pipeline.prepare(source, style=style).style
@@ -216,5 +281,6 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
                                              x1 + BLEED + SLUG, y1 + BLEED + SLUG])
             page.cropbox = page.mediabox
     target = Path(output) if output else proof_path(pdf)
+    refuse_overwriting(target, [(source, 'the manuscript'), (pdf, 'the PDF')])
     write_atomically(target, writer.write)
     return ProofCopy(target, labels)
