@@ -102,9 +102,9 @@ def _lines(value) -> list[str]:
 
 
 def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: str,
-             template_dirs: list[Path], template: str = 'page.html') -> str:
+             template_dirs: list[Path], template: str = 'page.html', elements: dict | None = None) -> str:
     """The page as HTML. `title_html` is the first <h1> of the body, used when the
-    front matter gives no title."""
+    front matter gives no title; `elements` are the 公文's elements (`elements.py`)."""
     # Sandboxed: a house style's template may sit beside a manuscript from anyone, and a
     # plain Environment lets `{{ cycler.__init__.__globals__.os }}` run any command.
     env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
@@ -136,6 +136,7 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             style_name=style_name,
             body=Markup(body_html),
             meta=meta,
+            gongwen=elements or {},
         )
     except jinja2.TemplateSyntaxError as e:
         raise InputError(f'template error: {e.message}', e.filename, e.lineno) from None

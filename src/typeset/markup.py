@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from .chars import JOINS_ACROSS_SOFT_BREAK
+from .numbering import RANK_CLASS, RUN_IN_MAX_CHARS, heading_level, numbering, run_in_heading
 
 # East Asian wide characters (Han, kana, full-width forms, CJK punctuation): a line break
 # between two of them is removed, as CSS Text 3's segment-break rules intend.
@@ -44,6 +45,7 @@ class CJKTreeprocessor(Treeprocessor):
         for p in root.iter('p'):
             self._strip_indent(p)
         self._mark_addressee(root)
+        self._mark_numbering(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
         for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
@@ -63,6 +65,38 @@ class CJKTreeprocessor(Treeprocessor):
             text = ''.join(el.itertext()).strip()
             if text.endswith(('：', ':')) and len(text) <= 60 and not any(c in text for c in '。！？'):
                 el.set('class', 'addressee')
+
+    @staticmethod
+    def _mark_numbering(root):
+        """A 公文's heading levels are its numbering, not its Markdown level (GB/T 9704
+        7.3.3): a heading or paragraph opening with 一、 gets the class of that level,
+        whatever its `#` count; a numbered line standing alone becomes a heading; a
+        numbered paragraph's run-in heading (（一）压实工作责任。…) gets a span of its own."""
+        for el in list(root):
+            text = ''.join(el.itertext()).strip()
+            found = numbering(text)
+            if found is None or el.tag not in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
+                continue
+            rank = found[0]
+            cls = RANK_CLASS[rank]
+            if el.tag == 'p' and heading_level(text) is not None:
+                el.tag = f'h{rank + 2}'
+            end = run_in_heading(text) if el.tag == 'p' else None
+            if end is None and (el.tag != 'p' or len(text) <= RUN_IN_MAX_CHARS):
+                # a heading, or a short numbered item (（一）…条例》；): all in its level's face
+                el.set('class', (el.get('class', '') + ' ' + cls).strip())
+                continue
+            lead = el.text or ''
+            indent = len(lead) - len(lead.lstrip())
+            if end is None or len(lead.strip()) < end:
+                end = len(found[2])  # a long numbered paragraph: the numbering alone
+            if len(lead.strip()) < end:
+                continue
+            span = etree.Element('span', {'class': f'run-in {cls}'})
+            span.text = lead[indent:indent + end]
+            span.tail = lead[indent + end:]
+            el.text = lead[:indent]
+            el.insert(0, span)
 
     @staticmethod
     def _list_start(ol):
