@@ -234,7 +234,8 @@ def _lowest_rule(pdf_path, page_number: int) -> float | None:
     import pdfplumber
     with pdfplumber.open(str(pdf_path)) as pdf:
         page = pdf.pages[page_number - 1]
-        wide = [r for r in page.rects + page.lines if (r['x1'] - r['x0']) > 100 and (r['bottom'] - r['top']) < 3]
+        # borders come as filled paths whose box is the bordered block's
+        wide = [r for r in page.rects + page.lines if (r['x1'] - r['x0']) > 100]
         return max((r['bottom'] for r in wide), default=None)
 
 
