@@ -526,3 +526,29 @@ def test_unreadable_seal_is_found(tmp_path):
                                    'seal: fake.png\n---\n\n正文。\n', encoding='utf-8')
     result = check(folder / 'doc.md', folder / 'doc.pdf')
     assert any(f.rule == 'seal' and 'readable' in f.message for f in result.findings)
+
+
+def test_a_full_even_page_gets_a_blank_page_before_the_colophon(tmp_path):
+    """The body fills pages 1 and 2: the 版记 goes to page 4, page 3 stays blank, and
+    neither carries a page number (GB/T 9704 7.5)."""
+    body = '\n\n'.join(f'第{i}段落正文。' for i in range(1, 43))
+    _, out = _build(tmp_path, '---\ntitle: 通知\ncc: 市政府办公室\nprinter: 示例局办公室\n'
+                              f'print_date: 2026-01-06\n---\n\n{body}\n')
+    with pdfplumber.open(out) as pdf:
+        texts = [p.extract_text() or '' for p in pdf.pages]
+    assert len(texts) == 4
+    assert '第42段落正文。' in texts[1] and re.search(r'—\s*2\s*—', texts[1])
+    assert not texts[2].strip()
+    assert '抄送' in texts[3] and not re.search(r'—\s*\d+\s*—', texts[3])
+
+
+def test_attachment_file_outside_the_manuscript_folder_is_an_input_error(tmp_path):
+    folder = _project(tmp_path)
+    (tmp_path / 'secret.md').write_text('机密内容。\n', encoding='utf-8')
+    src = folder / 'doc.md'
+    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: ../secret.md}\n---\n\n正文。\n',
+                   encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, folder / 'doc.pdf')
+    assert e.value.line == 3 and 'outside' in e.value.message
+    assert not (folder / 'doc.pdf').exists()

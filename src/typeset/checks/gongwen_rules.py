@@ -51,8 +51,8 @@ def _value_col(source, key, needle: str) -> int | None:
 
 def doc_no(source) -> list[Finding]:
     value = str(source.meta.get('doc_no') or '').strip()
-    if not value or source.meta.get('format') == 'minutes':
-        return []  # a 纪要's 期号 (第1期) is no 发文字号
+    if not value or source.meta.get('format') in ('minutes', 'order'):
+        return []  # a 纪要's 期号 (第1期) and a 令's 令号 (第3号) are no 发文字号
     bad = WRONG_BRACKETS.search(value)
     if bad:
         return [_finding('doc-no-form', f'发文字号 {value} uses {bad.group(0)}: the year goes between 〔〕 '
@@ -103,7 +103,13 @@ def _body_lines(source):
         if fenced or not raw.strip() or line in seen:
             continue
         seen.add(line)
-        yield line, re.sub(r'^\s*#+\s*', '', raw).strip()
+        yield line, re.sub(r'^\s*#+\s*', '', raw).strip(), raw.lstrip().startswith('#')
+
+
+def raw_indent(source, line: int) -> bool:
+    """An indented line: a nested list item or code, not the document's own numbering."""
+    raw = source.text.split('\n')[line - 1]
+    return raw[:1] in (' ', '\t') and not raw.startswith('\u3000')
 
 
 def numbering_sequence(source) -> list[Finding]:
@@ -112,11 +118,13 @@ def numbering_sequence(source) -> list[Finding]:
     out: list[Finding] = []
     last: dict[int, int] = {}
     deepest = 0
-    for line, text in _body_lines(source):
+    for line, text, heading in _body_lines(source):
         if ATTACHMENT_LABEL.match(text):
             break  # attachments in the body number on their own
-        found = numbering(text)
+        found = numbering(text) if not raw_indent(source, line) else None
         if found is None:
+            if heading:  # a part without numbering (## 过去五年) starts the count afresh
+                last, deepest = {}, 0
             continue
         rank, value, token = found
         expected = last.get(rank, 0) + 1
@@ -140,8 +148,10 @@ def attachments(source) -> list[Finding]:
     for n, item in enumerate(items, 1):
         title = str((item.get('title') if isinstance(item, dict) else item) or '').strip()
         named[n] = (title, isinstance(item, dict) and bool(item.get('file')))
+    if not named:
+        return []  # not a 公文 with 附件说明: an appendix of a report is its own business
     in_body = {}
-    for line, text in _body_lines(source):
+    for line, text, _ in _body_lines(source):
         m = ATTACHMENT_LABEL.match(text)
         if m:
             in_body[int(m.group(1) or 1)] = line
