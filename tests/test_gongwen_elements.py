@@ -552,3 +552,37 @@ def test_attachment_file_outside_the_manuscript_folder_is_an_input_error(tmp_pat
         typeset.build(src, folder / 'doc.pdf')
     assert e.value.line == 3 and 'outside' in e.value.message
     assert not (folder / 'doc.pdf').exists()
+
+
+def test_joint_issue_seals_each_over_its_organ_and_apart(tmp_path):
+    text = JOINT.replace('signer: [王明, 李华]\n', '').replace(
+        'title:', 'signature: [温岭市示例局, 温岭市示例发展和改革局]\nseal: [seal.png, seal.png]\n'
+                  'date: 2026-01-05\ntitle:')
+    _, out = _build(tmp_path, text)
+    with pdfplumber.open(out) as pdf:
+        page = next(p for p in pdf.pages if p.images)
+        seals = sorted(page.images, key=lambda im: im['x0'])
+        rows = [cs for _, cs in _rows(page) if '温岭市示例局' in _text(cs) and page.images[0]['top'] < cs[0]['top']]
+        names = rows[0]
+        text = _text(names)
+        first = names[:len('温岭市示例局')]
+        at = text.index('温岭市示例发展和改革局')
+        second = names[at:at + len('温岭市示例发展和改革局')]
+    assert len(seals) == 2 and seals[0]['x1'] < seals[1]['x0']          # neither touches the other
+    assert LEFT_ODD - 1 < seals[0]['x0'] and seals[1]['x1'] < RIGHT_ODD + 1
+    for seal, name in zip(seals, (first, second)):
+        centre = (seal['x0'] + seal['x1']) / 2
+        assert abs(centre - (name[0]['x0'] + name[-1]['x1']) / 2) < 2
+
+
+def test_without_a_seal_signature_two_in_from_the_right_and_the_date_two_further(tmp_path):
+    _, out = _build(tmp_path, '---\ntitle: 通知\nsignature: 温岭市示例发展和改革局\ndate: 2026-01-05\n---\n\n'
+                              '正文。\n')
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        body, signature, date = _line(page, '正文。'), _line(page, '温岭市示例发展和改革局'), _line(page, '2026年1月5日')
+    assert abs(RIGHT_ODD - signature[-1]['x1'] - 2 * CELL) < 2
+    assert abs(date[0]['x0'] - signature[0]['x0'] - 2 * CELL) < 1
+    # one blank line under the body, the date on the next line
+    assert abs(signature[0]['bottom'] - body[0]['bottom'] - 2 * PITCH) < 1
+    assert abs(date[0]['bottom'] - signature[0]['bottom'] - PITCH) < 1
