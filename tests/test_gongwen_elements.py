@@ -30,7 +30,7 @@ PITCH = 225 * MM / 22
 def _project(tmp_path: Path, *names: str) -> Path:
     """The fixture manuscripts and the example seal in a folder of their own."""
     folder = tmp_path / 'doc'
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name in names:
         shutil.copy(FIXTURES / name, folder / name)
     shutil.copy(ROOT / 'source' / 'seal.png', folder / 'seal.png')
@@ -586,3 +586,16 @@ def test_without_a_seal_signature_two_in_from_the_right_and_the_date_two_further
     # one blank line under the body, the date on the next line
     assert abs(signature[0]['bottom'] - body[0]['bottom'] - 2 * PITCH) < 1
     assert abs(date[0]['bottom'] - signature[0]['bottom'] - PITCH) < 1
+
+
+def test_chinese_key_names_set_the_same_document(tmp_path):
+    english = ('---\ntitle: 通知\ndoc_no: 温示发〔2026〕1号\nissuer: 温岭市示例局\naddressee: 各单位：\n'
+               'signature: 温岭市示例局\ndate: 2026-01-05\nnote: 此件公开发布\ncc: 市政府办公室\n---\n\n正文。\n')
+    chinese = ('---\ntitle: 通知\n发文字号: 温示发〔2026〕1号\n发文机关: 温岭市示例局\n主送机关: 各单位：\n'
+               '署名: 温岭市示例局\n成文日期: 2026-01-05\n附注: 此件公开发布\n抄送: 市政府办公室\n---\n\n正文。\n')
+    texts = []
+    for name, text in (('en.md', english), ('zh.md', chinese)):
+        _, out = _build(tmp_path / name[:2], text, name)
+        with pdfplumber.open(out) as pdf:
+            texts.append([(c['text'], round(c['x0'], 2), round(c['top'], 2)) for p in pdf.pages for c in p.chars])
+    assert texts[0] == texts[1] and any(t == '〔' for t, _, _ in texts[0])

@@ -67,9 +67,11 @@ def attachments(meta: dict, source_path: Path, line: int | None, to_html) -> lis
         if att.file:
             path = (folder / att.file).resolve()
             if not path.is_relative_to(folder):
-                raise InputError(f'attachment {att.file!r} is outside the manuscript\'s folder', source_path, line)
+                raise InputError(f'attachment {att.file!r} is outside the manuscript\'s folder',
+                                 source_path, line)
             if not path.is_file():
-                raise InputError(f'attachment {att.file!r} not found beside the manuscript', source_path, line)
+                raise InputError(f'attachment {att.file!r} not found beside the manuscript',
+                                 source_path, line)
             att.html = to_html(read_source(path).body)
         out.append(att)
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..elements import as_list
 from ..errors import Finding
 from ..numbering import numbering
-from .pdfread import Page
+from .pdfread import MM, Page
 
 RULES = {
     'doc-no-form': ('error', '发文字号: the year in full between 〔〕, the number without 第 or padding zeros'),
@@ -29,7 +29,8 @@ DOC_NO = re.compile(r'〔(\d{4})〕([1-9]\d*)号$')
 WRONG_BRACKETS = re.compile(r'[\[\]【】()（）［］{}〖〗]')
 WRITTEN_DATE = re.compile(r'^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$')
 ATTACHMENT_LABEL = re.compile(r'^#*\s*附件\s*(\d*)\s*$')
-# Lines of the body that are not text: fences, tables, quotes of code.
+# An image this wide (pt, about 21 mm) is a seal, not an icon in the text.
+SEAL_MIN_WIDTH = 60
 FENCE = re.compile(r'^\s*(```|~~~)')
 
 
@@ -168,8 +169,8 @@ def attachments(source) -> list[Finding]:
                                 source, line=key_line))
     for n, line in in_body.items():
         if n not in named:
-            out.append(_finding('attachments-agree', f'附件{n} is in the body but 附件说明 does not name it'
-                                + (' (there is no attachments key)' if not named else ''), source, line=line, col=1))
+            out.append(_finding('attachments-agree', f'附件{n} is in the body but 附件说明 does not name it',
+                                source, line=line, col=1))
     return out
 
 
@@ -180,7 +181,8 @@ def seal_files(source) -> list[Finding]:
         col = _value_col(source, 'seal', name)
         path = (folder / name).resolve()
         if re.match(r'^[a-z][a-z0-9+.-]*:', name, re.I) or not path.is_relative_to(folder):
-            out.append(_finding('seal', f'seal {name} is outside the manuscript\'s folder', source, 'seal', col=col))
+            out.append(_finding('seal', f'seal {name} is outside the manuscript\'s folder', source, 'seal',
+                                col=col))
         elif not path.is_file():
             out.append(_finding('seal', f'seal {name} not found', source, 'seal', col=col))
         elif not _readable_image(path):
@@ -219,7 +221,8 @@ def colophon(source, pages: list[Page], pdf_path) -> list[Finding]:
     if not (meta.get('cc') or meta.get('printer') or meta.get('print_date')) or not pages:
         return []
     last = pages[-1]
-    found = [(p, ln) for p in pages for ln in p.lines if ln.text.startswith('抄送') or ln.text.endswith('印发')]
+    found = [(p, ln) for p in pages for ln in p.lines
+             if ln.text.startswith('抄送') or ln.text.endswith('印发')]
     if not found:
         return [_finding('colophon-page', 'the 版记 (抄送, 印发) is not in the PDF', source,
                          'cc' if meta.get('cc') else 'printer')]
@@ -235,7 +238,7 @@ def colophon(source, pages: list[Page], pdf_path) -> list[Finding]:
     bottom = _lowest_rule(pdf_path, page.number)
     area = page.area
     if area and bottom is not None and abs(bottom - area[3]) > 3:
-        out.append(_finding('colophon-page', f'the 版记\'s last rule is {(area[3] - bottom) / 2.835:.1f} mm '
+        out.append(_finding('colophon-page', f'the 版记\'s last rule is {(area[3] - bottom) / MM:.1f} mm '
                             'above the foot of the type area', source, 'cc', **where))
     return out
 
@@ -256,29 +259,24 @@ def seal_pages(source, pages: list[Page], pdf_path) -> list[Finding]:
         return []
     import pdfplumber
     out = []
+    drawn = False
     signatures = set(as_list(source.meta.get('signature')))
     with pdfplumber.open(str(pdf_path)) as pdf:
         for page in pdf.pages:
-            seals = [im for im in page.images if (im['x1'] - im['x0']) > 60]
+            seals = [im for im in page.images if (im['x1'] - im['x0']) > SEAL_MIN_WIDTH]
             if not seals:
                 continue
+            drawn = True
             top = min(im['top'] for im in seals)
             lines = pages[page.page_number - 1].body
-            above = [ln for ln in lines if ln.base < top and ln.text not in signatures]
-            if not above:
+            if not any(ln.base < top and ln.text not in signatures for ln in lines):
                 first = next((ln for ln in lines if ln.base >= top), None)
-                out.append(_finding('seal', 'the seal stands on a page without the body: keep the last lines '
-                                    'of the body with it', source, 'seal', page=page.page_number,
+                out.append(_finding('seal', 'the seal stands on a page without the body: keep the last '
+                                    'lines of the body with it', source, 'seal', page=page.page_number,
                                     page_line=first.number if first else None))
-    if not any(out) and not _seal_drawn(pdf_path):
+    if not drawn:
         out.append(_finding('seal', 'the seal image is not in the PDF', source, 'seal'))
     return out
-
-
-def _seal_drawn(pdf_path) -> bool:
-    import pdfplumber
-    with pdfplumber.open(str(pdf_path)) as pdf:
-        return any(page.images for page in pdf.pages)
 
 
 def verify(source, pages: list[Page], pdf_path) -> list[Finding]:
