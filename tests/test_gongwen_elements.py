@@ -599,3 +599,46 @@ def test_chinese_key_names_set_the_same_document(tmp_path):
         with pdfplumber.open(out) as pdf:
             texts.append([(c['text'], round(c['x0'], 2), round(c['top'], 2)) for p in pdf.pages for c in p.chars])
     assert texts[0] == texts[1] and any(t == '〔' for t, _, _ in texts[0])
+
+
+IN_BODY = """---
+title: 关于开展检查的通知
+attachments: [检查标准, 日程安排]
+signature: 温岭市示例局
+date: 2026-01-05
+cc: 市政府办公室
+---
+
+现将有关事项通知如下。
+
+## 附件1
+
+### 检查标准
+
+一、制度建设。
+
+附件2
+
+日程安排表
+
+5月上旬检查。
+"""
+
+
+def test_attachments_written_in_the_body_start_their_own_pages(tmp_path):
+    src, out = _build(tmp_path, IN_BODY)
+    with pdfplumber.open(out) as pdf:
+        first = _text([c for _, cs in _rows(pdf.pages[0]) for c in cs])
+        assert '附件：1.检查标准' in first and '2026年1月5日' in first and '制度建设' not in first
+        for n, title in ((1, '检查标准'), (2, '日程安排表')):
+            page = next(p for p in pdf.pages if _rows(p) and _text(_rows(p)[0][1]) == f'附件{n}')
+            label, heading = _rows(page)[0][1], _rows(page)[1][1]
+            left = LEFT_ODD if page.page_number % 2 else 26 * MM
+            assert abs(label[0]['x0'] - left) < 1 and 'Hei' in label[0]['fontname']
+            assert _text(heading) == title and heading[0]['size'] == pytest.approx(22, abs=0.1)
+            assert abs((heading[0]['x0'] + heading[-1]['x1']) / 2 - (left + 78 * MM)) < 2
+        assert len(pdf.pages) % 2 == 0 and _line(pdf.pages[-1], '抄送：市政府办公室。')
+    result = check(src, tmp_path / 'checked.pdf')
+    agree = [f for f in result.findings if f.rule == 'attachments-agree']
+    assert len(agree) == 1 and agree[0].line == 19 and '日程安排表' in agree[0].message
+    assert not [f for f in result.findings if f.rule == 'text-mismatch']

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from .errors import InputError
 
 # 2026-01-05, 2026/1/5, 2026.1.5 or 2026年1月5日 (with or without padding zeros).
@@ -48,6 +50,8 @@ class Attachment:
     title: str
     file: str | None     # the manuscript it is set from, relative to the main one
     html: str = ''       # its body, when it has a file
+    written: bool = False  # written in the main manuscript's body, label and title included
+    listed: bool = True    # named in 附件说明
 
 
 def attachments(meta: dict, source_path: Path, line: int | None, to_html) -> list[Attachment]:
@@ -77,8 +81,16 @@ def attachments(meta: dict, source_path: Path, line: int | None, to_html) -> lis
     return out
 
 
-def template_values(meta: dict, attachment_list: list[Attachment]) -> dict:
-    """The 公文's elements as the templates read them (`gongwen.*`)."""
+def body_attachments(chunks: list[str], listed: int) -> list[Attachment]:
+    """Attachments written in the body (from `附件N` on, as the markup stage splits them).
+    They are set as written; 附件说明 lists them only when the front matter names them."""
+    return [Attachment(listed + k + 1, '', None, chunk, written=True, listed=False)
+            for k, chunk in enumerate(chunks)]
+
+
+def template_values(meta: dict, attachment_list: list[Attachment], body_html: str = '') -> dict:
+    """The 公文's elements as the templates read them (`gongwen.*`); `body` is the body
+    without the attachments written in it."""
     fmt = meta.get('format') or 'document'
     issuers = as_list(meta.get('issuer'))
     mark = str(meta.get('issuer_mark') or '').strip()
@@ -93,6 +105,7 @@ def template_values(meta: dict, attachment_list: list[Attachment]) -> dict:
     if cc and cc[-1] not in '。.':
         cc += '。'
     return {
+        'body': Markup(body_html),
         'format': fmt,
         'copy_no': str(meta.get('copy_no') or '').strip(),
         'classification': str(meta.get('classification') or '').strip(),

@@ -25,6 +25,9 @@ LEADING_INDENT = re.compile(r'^[\s\u3000]+')
 TRAILING_SPACE = re.compile(r'[ \t\u3000]+$')
 SKIP = {'pre', 'code', 'script', 'style'}
 CLAUSE_BREAK = re.compile(r'(?<=[，；：])')
+ATTACHMENT_LABEL = re.compile(r'附件\s*\d*')
+# Where an attachment written in the body begins, in the HTML fragment.
+ATTACHMENT_START = re.compile(r'^<(?:p|h[1-6]) class="attachment-label">', re.M)
 
 EXTENSIONS = ['extra', 'admonition', 'sane_lists']
 
@@ -46,6 +49,7 @@ class CJKTreeprocessor(Treeprocessor):
             self._strip_indent(p)
         self._mark_addressee(root)
         self._mark_numbering(root)
+        self._mark_attachments(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
         for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
@@ -97,6 +101,20 @@ class CJKTreeprocessor(Treeprocessor):
             span.tail = lead[indent + end:]
             el.text = lead[:indent]
             el.insert(0, span)
+
+    @staticmethod
+    def _mark_attachments(root):
+        """An attachment written in the body opens with a line `附件` or `附件2` (GB/T 9704
+        7.3.7) and its title on the next: both are marked, so that the assembly stage can set
+        each attachment on pages of its own."""
+        children = list(root)
+        for k, el in enumerate(children):
+            if el.tag not in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6') or len(el):
+                continue
+            if ATTACHMENT_LABEL.fullmatch((el.text or '').strip()):
+                el.set('class', 'attachment-label')
+                if k + 1 < len(children) and children[k + 1].tag in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
+                    children[k + 1].set('class', 'attachment-title')
 
     @staticmethod
     def _list_start(ol):
@@ -168,6 +186,15 @@ def to_html(body: str) -> str:
     """Markdown body → HTML fragment."""
     md = markdown.Markdown(extensions=EXTENSIONS + [CJKExtension()], output_format='html')
     return md.convert(body)
+
+
+def split_attachments(html: str) -> tuple[str, list[str]]:
+    """The body's own text, and the attachments written in it, each from its `附件N` on."""
+    starts = [m.start() for m in ATTACHMENT_START.finditer(html)]
+    if not starts:
+        return html, []
+    bounds = starts + [len(html)]
+    return html[:starts[0]], [html[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def split_title(html: str) -> tuple[str | None, str]:

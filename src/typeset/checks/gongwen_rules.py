@@ -151,11 +151,17 @@ def attachments(source) -> list[Finding]:
         named[n] = (title, isinstance(item, dict) and bool(item.get('file')))
     if not named:
         return []  # not a 公文 with 附件说明: an appendix of a report is its own business
-    in_body = {}
+    in_body: dict[int, int] = {}
+    titles: dict[int, tuple[int, str]] = {}
+    label = None
     for line, text, _ in _body_lines(source):
         m = ATTACHMENT_LABEL.match(text)
         if m:
-            in_body[int(m.group(1) or 1)] = line
+            label = int(m.group(1) or 1)
+            in_body[label] = line
+        elif label is not None:
+            titles[label] = (line, text)   # the line after 附件N is the attachment's title
+            label = None
     out = []
     key_line = source.meta_line('attachments')
     for n, (title, has_file) in named.items():
@@ -167,6 +173,10 @@ def attachments(source) -> list[Finding]:
         if in_body and not has_file and n not in in_body:
             out.append(_finding('attachments-agree', f'附件说明 names 附件{n} {title}, which is not attached',
                                 source, line=key_line))
+    for n, (line, title) in titles.items():
+        if n in named and named[n][0] and title != named[n][0]:
+            out.append(_finding('attachments-agree', f'附件{n} is titled {title} here, {named[n][0]} in 附件说明',
+                                source, line=line, col=1))
     for n, line in in_body.items():
         if n not in named:
             out.append(_finding('attachments-agree', f'附件{n} is in the body but 附件说明 does not name it',
