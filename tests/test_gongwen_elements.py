@@ -112,11 +112,10 @@ def test_doc_no_between_mark_and_rule_and_centred(tongzhi):
     # 4 mm under the 发文字号 (from the glyphs' foot; the face leaves some room)
     assert 2 * MM < rule['top'] - doc_no[0]['bottom'] < 6 * MM
     assert abs((doc_no[0]['x0'] + doc_no[-1]['x1']) / 2 - (LEFT_ODD + RIGHT_ODD) / 2) < 2
-    # the title two blank lines under the rule
-    title = _line(first, '临海市示例委员会')
-    titles = [cs for _, cs in _rows(first) if cs[0]['top'] > rule['bottom'] and 'Serif' in cs[0]['fontname']]
-    assert titles and 1.5 * PITCH < titles[0][0]['top'] - rule['bottom'] < 3 * PITCH
-    assert title
+    # the title (22 pt) two blank lines under the rule
+    title = next(cs for _, cs in _rows(first) if cs[0]['top'] > rule['bottom'])
+    assert title[0]['size'] == pytest.approx(22, abs=0.1) and '临海市示例委员会' in _text(title)
+    assert 1.5 * PITCH < title[0]['top'] - rule['bottom'] < 3 * PITCH
 
 
 def test_addressee_flush_left_under_the_title(tongzhi):
