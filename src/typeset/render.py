@@ -98,8 +98,11 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         rendered = document.render(stylesheets=css, font_config=font_config)
         if len(rendered.pages) % 2 and LAST_PAGE_EVEN in html:
             # A 公文 printed both sides ends on an even page (GB/T 9704 7.4); how the 版记
-            # moves there is the style's business: it sees data-turn on the element.
-            document = weasyprint.HTML(string=html.replace(LAST_PAGE_EVEN, LAST_PAGE_EVEN + ' data-turn'),
+            # moves there is the style's business: it sees data-turn on the element. The
+            # template's element closes the page, so the last occurrence is it, never text
+            # of the manuscript that happens to read the same.
+            head, _, tail = html.rpartition(LAST_PAGE_EVEN)
+            document = weasyprint.HTML(string=head + LAST_PAGE_EVEN + ' data-turn' + tail,
                                        base_url=base_url.as_uri() + '/', url_fetcher=fetcher)
             rendered = document.render(stylesheets=css, font_config=font_config)
         pages = len(rendered.pages)
