@@ -285,6 +285,13 @@ def test_letter_format(tmp_path):
     assert not Counter(c for c in body if HAN.match(c)) - printed
 
 
+def test_letter_says_what_it_leaves_out(tmp_path):
+    src, _ = _build(tmp_path, LETTER.replace('cc: 市政府办公室\n', 'cc: 市政府办公室\nprinter: 示例局办公室\n'))
+    found = [f for f in check(src, tmp_path / 'checked.pdf', source_only=True).findings
+             if f.rule == 'format-elements']
+    assert len(found) == 1 and found[0].line == 12 and 'printer' in found[0].message
+
+
 MINUTES = """---
 format: minutes
 issuer: 温岭市示例局局务会议

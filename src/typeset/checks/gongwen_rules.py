@@ -23,7 +23,10 @@ RULES = {
     'attachments-agree': ('error', '附件说明 and the attachments present disagree'),
     'colophon-page': ('error', 'the 版记 is not at the foot of the last page, or that page is odd'),
     'seal': ('error', 'a seal image unreadable, outside the manuscript\'s folder, or alone on a page'),
+    'format-elements': ('warning', 'an element the format does not print (a 信函 has no 印发 line)'),
 }
+# Elements a format leaves out (GB/T 9704 10.1: the 信函's 版记 has no 印发机关 and 印发日期).
+NOT_PRINTED = {'letter': ('printer', 'print_date')}
 
 DOC_NO = re.compile(r'〔(\d{4})〕([1-9]\d*)号$')
 WRONG_BRACKETS = re.compile(r'[\[\]【】()（）［］{}〖〗]')
@@ -217,9 +220,16 @@ def _readable_image(path: Path) -> bool:
         return False
 
 
+def format_elements(source) -> list[Finding]:
+    fmt = source.meta.get('format') or 'document'
+    return [_finding('format-elements', f'{key} is not printed in the {fmt} format (GB/T 9704 10)',
+                     source, key)
+            for key in NOT_PRINTED.get(fmt, ()) if source.meta.get(key)]
+
+
 def lint(source) -> list[Finding]:
     return doc_no(source) + dates(source) + numbering_sequence(source) + attachments(source) \
-        + seal_files(source)
+        + seal_files(source) + format_elements(source)
 
 
 # --- PDF --------------------------------------------------------------------------------
