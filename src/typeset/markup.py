@@ -15,7 +15,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from .chars import JOINS_ACROSS_SOFT_BREAK
-from .numbering import RANK_CLASS, RUN_IN_MAX_CHARS, heading_level, numbering, run_in_heading
+from .numbering import HEADING_MAX_CHARS, RANK_CLASS, heading_level, numbering, run_in_heading
 
 # East Asian wide characters (Han, kana, full-width forms, CJK punctuation): a line break
 # between two of them is removed, as CSS Text 3's segment-break rules intend.
@@ -86,7 +86,7 @@ class CJKTreeprocessor(Treeprocessor):
             if el.tag == 'p' and heading_level(text) is not None:
                 el.tag = f'h{rank + 2}'
             end = run_in_heading(text) if el.tag == 'p' else None
-            if end is None and (el.tag != 'p' or len(text) <= RUN_IN_MAX_CHARS):
+            if end is None and (el.tag != 'p' or len(text) <= HEADING_MAX_CHARS):
                 # a heading, or a short numbered item (（一）…条例》；): all in its level's face
                 el.set('class', (el.get('class', '') + ' ' + cls).strip())
                 continue
