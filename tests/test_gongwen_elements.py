@@ -648,3 +648,17 @@ def test_attachments_written_in_the_body_start_their_own_pages(tmp_path):
     agree = [f for f in result.findings if f.rule == 'attachments-agree']
     assert len(agree) == 1 and agree[0].line == 19 and '日程安排表' in agree[0].message
     assert not [f for f in result.findings if f.rule == 'text-mismatch']
+
+
+def test_three_signers_two_a_line_with_the_doc_no_on_the_last(tmp_path):
+    _, out = _build(tmp_path, JOINT.replace('signer: [王明, 李华]', 'signer: [王明, 李华强, 张强]'))
+    with pdfplumber.open(out) as pdf:
+        first = pdf.pages[0]
+        label = _line(first, '签发人：')
+        wang, zhang = _line(first, '王明'), _line(first, '张强')
+        doc_no = _line(first, '温示发〔2026〕5号')
+        rule = next(r for r in first.rects if r['non_stroking_color'] == RED)
+    assert abs(zhang[0]['x0'] - wang[0]['x0']) < 1                       # under the first name
+    assert abs(zhang[0]['bottom'] - wang[0]['bottom'] - PITCH) < 1
+    assert abs(doc_no[0]['bottom'] - zhang[0]['bottom']) < 1 and label[0]['bottom'] < doc_no[0]['top']
+    assert doc_no[0]['bottom'] < rule['top']
