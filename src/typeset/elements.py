@@ -88,10 +88,19 @@ def body_attachments(chunks: list[str], listed: int) -> list[Attachment]:
             for k, chunk in enumerate(chunks)]
 
 
+# The formats of GB/T 9704 (7 and 10) by their Chinese names too.
+FORMATS = {'文件': 'document', '信函': 'letter', '命令': 'order', '令': 'order', '纪要': 'minutes'}
+
+
+def format_of(meta: dict) -> str:
+    value = str(meta.get('format') or 'document')
+    return FORMATS.get(value, value)
+
+
 def template_values(meta: dict, attachment_list: list[Attachment], body_html: str = '') -> dict:
     """The 公文's elements as the templates read them (`gongwen.*`); `body` is the body
     without the attachments written in it."""
-    fmt = meta.get('format') or 'document'
+    fmt = format_of(meta)
     issuers = as_list(meta.get('issuer'))
     mark = str(meta.get('issuer_mark') or '').strip()
     if fmt == 'minutes' and not mark and issuers:

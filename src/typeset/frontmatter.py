@@ -87,7 +87,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('keywords', 'lines', 'PDF keywords'),
     # the 公文's 版头 (GB/T 9704 7.2): above the red rule
     Key('format', 'choice', '公文 format: document (the default), letter (信函格式), order (命令格式) '
-        'or minutes (纪要格式)', choices=('document', 'letter', 'order', 'minutes'), aliases=('格式',)),
+        'or minutes (纪要格式); the Chinese names are accepted too',
+        choices=('document', 'letter', 'order', 'minutes', '文件', '信函', '命令', '令', '纪要'),
+        aliases=('格式',)),
     Key('copy_no', 'text', '份号, the copy number (6 digits), top left', aliases=('份号',)),
     Key('classification', 'text', '密级和保密期限, e.g. 机密★1年', aliases=('密级',)),
     Key('urgency', 'text', '紧急程度, e.g. 特急 or 加急', aliases=('紧急程度',)),

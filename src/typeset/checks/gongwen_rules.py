@@ -11,7 +11,7 @@ import datetime
 import re
 from pathlib import Path
 
-from ..elements import as_list
+from ..elements import as_list, format_of
 from ..errors import Finding
 from ..numbering import numbering
 from .pdfread import MM, Page
@@ -55,7 +55,7 @@ def _value_col(source, key, needle: str) -> int | None:
 
 def doc_no(source) -> list[Finding]:
     value = str(source.meta.get('doc_no') or '').strip()
-    if not value or source.meta.get('format') in ('minutes', 'order'):
+    if not value or format_of(source.meta) in ('minutes', 'order'):
         return []  # a 纪要's 期号 (第1期) and a 令's 令号 (第3号) are no 发文字号
     bad = WRONG_BRACKETS.search(value)
     if bad:
@@ -221,7 +221,7 @@ def _readable_image(path: Path) -> bool:
 
 
 def format_elements(source) -> list[Finding]:
-    fmt = source.meta.get('format') or 'document'
+    fmt = format_of(source.meta)
     return [_finding('format-elements', f'{key} is not printed in the {fmt} format (GB/T 9704 10)',
                      source, key)
             for key in NOT_PRINTED.get(fmt, ()) if source.meta.get(key)]
