@@ -20,6 +20,7 @@ import yaml
 from .errors import InputError
 
 SCALAR = (str, int, float, bool, datetime.date)
+MAX_FRONT_MATTER_CHARS = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,18 @@ def _choice(key: Key, value) -> str | None:
     if value is None or value in key.choices:
         return None
     return f'{key.name} must be one of {", ".join(map(str, key.choices))}, not {value!r}'
+
+
+def _attachments(key: Key, value) -> str | None:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if _scalar(item):
+            continue
+        if isinstance(item, dict) and set(item) <= {'title', 'file'} and 'title' in item \
+                and all(_scalar(v) for v in item.values()):
+            continue
+        return f'{key.name} must be a list of titles, or of {{title: …, file: …}}'
+    return None
 
 
 def _rules(key: Key, value) -> str | None:
@@ -90,8 +103,8 @@ def parse_date(value) -> datetime.date | None:
         return None
 
 
-KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules, 'count': _count,
-         'date': _date}
+KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules,
+         'attachments': _attachments, 'count': _count, 'date': _date}
 
 # The keys, in the order `typeset` lists them. Each group is a part of the document.
 KEYS: dict[str, Key] = {k.name: k for k in [
@@ -99,12 +112,43 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('title', 'lines', 'title, a string or a list of lines as they should be set'),
     Key('subtitle', 'lines', 'line(s) under the title, e.g. the date or the occasion'),
     Key('author', 'text', 'author or issuing body (PDF metadata)'),
-    Key('date', 'text', 'date (PDF metadata)'),
+    Key('date', 'text', '成文日期, the date the document is made: 2026-01-05 or 2026年1月5日; '
+        'set as 2026年1月5日', aliases=('成文日期',)),
     Key('lang', 'text', 'language of the document, default zh-CN'),
     Key('keywords', 'lines', 'PDF keywords'),
+    # the 公文's 版头 (GB/T 9704 7.2): above the red rule
+    Key('format', 'choice', '公文 format: document (the default), letter (信函格式), order (命令格式) '
+        'or minutes (纪要格式); the Chinese names are accepted too',
+        choices=('document', 'letter', 'order', 'minutes', '文件', '信函', '命令', '令', '纪要'),
+        aliases=('格式',)),
+    Key('copy_no', 'text', '份号, the copy number (6 digits), top left', aliases=('份号',)),
+    Key('classification', 'text', '密级和保密期限, e.g. 机密★1年', aliases=('密级',)),
+    Key('urgency', 'text', '紧急程度, e.g. 特急 or 加急', aliases=('紧急程度',)),
+    Key('issuer', 'lines', '发文机关: one organ, or a list for joint issue (联合行文), lead organ first',
+        aliases=('发文机关',)),
+    Key('issuer_mark', 'text', '发文机关标志 when it is not the organ\'s name, e.g. 温岭市人民政府文件',
+        aliases=('发文机关标志',)),
+    Key('doc_no', 'text', '发文字号, e.g. 温政发〔2026〕12号', aliases=('发文字号', '文号')),
+    Key('signer', 'lines', '签发人 of an 上行文: one name or a list', aliases=('签发人',)),
+    # the 主体 (GB/T 9704 7.3)
+    Key('addressee', 'text', '主送机关, set flush left under the title', aliases=('主送机关', '主送')),
+    Key('attachments', 'attachments', '附件说明: a list of titles, or of {title, file} where file is a '
+        'manuscript beside this one, set as the attachment', aliases=('附件',)),
+    Key('signature', 'lines', '发文机关署名: one organ or several', aliases=('署名', '发文机关署名')),
+    Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ',
+        aliases=('印章',)),
+    Key('note', 'text', '附注, set in （） under the date', aliases=('附注',)),
+    # 纪要格式 (GB/T 9704 10.3): who took part, listed after the body
+    Key('present', 'lines', '纪要: 出席 (names, or one line of text)', aliases=('出席',)),
+    Key('absent', 'lines', '纪要: 请假', aliases=('请假',)),
+    Key('attending', 'lines', '纪要: 列席', aliases=('列席',)),
+    # the 版记 (GB/T 9704 7.4)
+    Key('cc', 'lines', '抄送机关: text, or a list of organs', aliases=('抄送', '抄送机关')),
+    Key('printer', 'text', '印发机关', aliases=('印发机关',)),
+    Key('print_date', 'text', '印发日期: 2026-01-06 or 2026年1月6日', aliases=('印发日期',)),
     # a newspaper page: the headline block around the title
     Key('kicker', 'lines', '引题, the line(s) above a newspaper headline', aliases=('引题',)),
-    Key('byline', 'lines', '报告人 or 记者 line under a newspaper headline', aliases=('署名',)),
+    Key('byline', 'lines', '报告人 or 记者 line under a newspaper headline', aliases=('报告人',)),
     # a newspaper page: the 报眉 over every page
     Key('paper', 'text', '报名, the newspaper\'s name in the 报眉', aliases=('报名',)),
     Key('issue_date', 'date', '出版日期, e.g. 2026-01-20; the 报眉 adds the weekday',
@@ -121,6 +165,8 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('style', 'text', 'house style: a name in styles/ or a path to a .css file'),
     Key('paragraphs', 'choice', '"blank" (Markdown: blank lines separate paragraphs) or "lines" '
         '(every line is a paragraph)', choices=('blank', 'lines')),
+    Key('embed', 'lines', 'files beside the manuscript to attach to the PDF, by name, e.g. [附件1.xlsx]; '
+        'nothing else is ever attached'),
     Key('checks', 'rules', 'rules of `typeset check` to switch off, e.g. {paragraph-end: off}'),
 ]}
 
@@ -144,6 +190,11 @@ def split(text: str, path) -> FrontMatter:
             break
     else:
         raise InputError('front matter opened with --- on line 1 is never closed', path, 1)
+    size = sum(len(line) + 1 for line in lines[1:end])
+    if size > MAX_FRONT_MATTER_CHARS:
+        # Refused before YAML reads it: the parser takes seconds over 100,000 keywords.
+        raise InputError(f'front matter of {size:,} characters; at most {MAX_FRONT_MATTER_CHARS:,} '
+                         'can be read', path, 1)
     try:
         raw = yaml.safe_load('\n'.join(lines[1:end])) or {}
     except yaml.YAMLError as e:
@@ -151,9 +202,9 @@ def split(text: str, path) -> FrontMatter:
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(e, 'problem', None) or str(e).split('\n')[0]
         raise InputError(f'front matter is not valid YAML: {problem}', path, line) from None
-    except ValueError as e:   # YAML reads 2026-02-30 as a date and cannot make it one
-        line, written = _impossible_date(lines, end)
-        raise InputError(f'front matter has an impossible date {written} ({e})', path, line) from None
+    except (ValueError, OverflowError) as e:  # e.g. date: 2024-02-30, which YAML reads as a date
+        raise InputError(f'front matter has a value that cannot be read: {e}', path,
+                         _bad_date_line(lines, end)) from None
     if not isinstance(raw, dict):
         raise InputError('front matter must be a mapping of keys to values', path, 2)
     meta, where = {}, {}
@@ -166,7 +217,7 @@ def split(text: str, path) -> FrontMatter:
             raise InputError(f'unknown front matter key {written!r}; known keys: {known}', path, line)
         if name in meta:
             raise InputError(f'{written!r} sets {name!r} a second time', path, line)
-        problem = KINDS[key.kind](key, value)
+        problem = KINDS[key.kind](key, value) or _not_text(key, value)
         if problem:
             raise InputError(problem, path, line)
         meta[name] = value
@@ -174,14 +225,24 @@ def split(text: str, path) -> FrontMatter:
     return FrontMatter(meta, end + 1, where)
 
 
-def _impossible_date(lines: list[str], end: int) -> tuple[int, str]:
+def _not_text(key: Key, value) -> str | None:
+    """A lone surrogate (\\ud800 in a YAML string) is not a character: nothing can set,
+    encode or search it."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and any('\ud800' <= c <= '\udfff' for c in item):
+            bad = next(c for c in item if '\ud800' <= c <= '\udfff')
+            return f'{key.name} contains U+{ord(bad):04X}, half of a UTF-16 pair, which is not a character'
+    return None
+
+
+def _bad_date_line(lines: list[str], end: int) -> int:
     for i in range(1, end):
-        for m in re.finditer(r'(\d{4})-(\d{1,2})-(\d{1,2})', lines[i]):
+        for m in re.finditer(r'\b(\d{4})-(\d{1,2})-(\d{1,2})\b', lines[i]):
             try:
                 datetime.date(*map(int, m.groups()))
             except ValueError:
-                return i + 1, m.group()
-    return 1, 
+                return i + 1
+    return 2
 
 
 def _key_line(lines: list[str], end: int, key) -> int:
