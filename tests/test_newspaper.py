@@ -230,7 +230,7 @@ def test_bad_issue_date_names_its_line(tmp_path):
     src.write_text('---\ntitle: 通知\nissue_date: 2026-02-30\n---\n\n正文。\n', encoding='utf-8')
     with pytest.raises(typeset.InputError) as e:
         typeset.build(src, tmp_path / 'date.pdf')
-    assert e.value.line == 3 and '2026-02-30' in e.value.message
+    assert e.value.line == 3 and 'day is out of range' in e.value.message
     src.write_text('---\ntitle: 通知\n出版日期: 2026年2月30日\n---\n\n正文。\n', encoding='utf-8')
     with pytest.raises(typeset.InputError) as e:
         typeset.build(src, tmp_path / 'date.pdf')
