@@ -261,6 +261,10 @@ def test_a_banner_with_letter_spacing_reads_across_the_gutters():
     a, b = 200.0, 217.47                       # a gutter of the newspaper style
     banner = [Glyph('字', x, x + 20, 100, 20, 'FandolHei', 80, 104) for x in range(150, 300, 25)]
     assert _across(banner, a, b)
+    # the gap between two letter-spaced glyphs falls on the gutter's edge (corpus 03)
+    second_line = [Glyph(t, x, x + 20, 100, 20, 'FandolHei', 80, 104)
+                   for t, x in (('强', 481.8), ('化', 504.8), ('乡', 527.8))]
+    assert _across(second_line, 503.4, 522.4)
     facing = [Glyph('，', a - 5.25, a + 5.25, 100, 10.5, 'FandolSong', 90, 102),
               Glyph('（', b - 5.25, b + 5.25, 100, 10.5, 'FandolSong', 90, 102)]
     assert not _across(facing, a, b)

@@ -124,23 +124,23 @@ def css_string(value) -> str:
                          for c in text) + '"'
 
 
-SUBHEAD = re.compile(r'(<h([3-6])>)(.*?)(</h\2>)', re.S)
+HEADING = re.compile(r'(<h([1-6])(?:\s[^>]*)?>)(.*?)(</h\2>)', re.S)
 CLAUSE_SPAN = re.compile(r'<span class="clause">|</span>')
 
 
-def break_subheads(body: str, measure: int) -> Markup:
-    """Jinja filter: the in-column headings (h3–h6) of a body broken into balanced lines
+def break_headings(body: str, measure: int, levels: str = '3456') -> Markup:
+    """Jinja filter: the body's headings of the given levels broken into balanced lines
     of at most `measure` characters, after a clause mark where one is near (so a heading
     of 22 characters in a column of 14 is set 8 + 14, never 14 + 8 or 20 + 2). The clause
     spans of markup.py are replaced by these lines; headings with other markup inside
     are left to the line breaker."""
     def lines(m):
         text = CLAUSE_SPAN.sub('', m.group(3))
-        if '<' in text:
+        if m.group(2) not in levels or '<' in text:
             return m.group(0)
         parts = break_title_line(html_lib.unescape(text), measure)
         return m.group(1) + '<br>'.join(Markup.escape(p) for p in parts) + m.group(4)
-    return Markup(SUBHEAD.sub(lines, str(body)))
+    return Markup(HEADING.sub(lines, str(body)))
 
 
 def _lines(value) -> list[str]:
@@ -160,7 +160,7 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     env = SandboxedEnvironment(loader=ProjectLoader(template_dirs),
                                autoescape=True, keep_trailing_newline=True)
     env.filters['break_title'] = break_title
-    env.filters['break_subheads'] = break_subheads
+    env.filters['break_headings'] = break_headings
     env.filters['cn_date'] = written_date   # 2026-01-20 → 2026年1月20日, as GB/T 9704 writes it
     env.filters['css_string'] = css_string
     env.filters['weekday'] = weekday

@@ -284,14 +284,19 @@ def _both_sides(body, gutter) -> int:
 
 
 def _across(glyphs, a: float, b: float) -> bool:
-    """Glyphs that cover the gutter [a, b] from edge to edge with no gap wider than 0.4 of
-    their size: a line set across the columns, a banner with letter-spacing among them.
-    Two column lines face each other over the gutter with at least its width less a
-    half-width mark hanging on each side between them (17.47 − 10.5 pt in newspaper)."""
-    over = sorted((g for g in glyphs if g.x1 > a and g.x0 < b), key=lambda g: g.x0)
-    if not over or over[0].x0 > a or max(g.x1 for g in over) < b:
-        return False
-    return all(n.x0 - p.x1 < 0.4 * max(p.size, n.size) for p, n in zip(over, over[1:]))
+    """Glyphs that, joined over gaps narrower than 0.4 of their size, cover the gutter
+    [a, b] from edge to edge: a line set across the columns, a letter-spaced banner among
+    them. Two column lines face each other over the gutter with at least its width less
+    a half-width mark hanging on each side between them (17.47 − 10.5 pt in newspaper)."""
+    run = None
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if run and g.x0 - run[1] < 0.4 * max(g.size, run[2]):
+            run = (run[0], max(run[1], g.x1), g.size)
+        else:
+            run = (g.x0, g.x1, g.size)
+        if run[0] <= a and run[1] >= b:
+            return True
+    return False
 
 
 def _in_columns(body: list[Line], gutters, area):
