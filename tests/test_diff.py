@@ -61,17 +61,22 @@ def file_line(path, snippet: str) -> int:
     return hits[0]
 
 
-def pdf_line(pdf, snippet: str) -> tuple[int, int]:
-    """Page and line number (as `check` counts them) of the first character of `snippet`."""
+def read_back(pdf, style='gongwen'):
     from typeset import pipeline
     from typeset.checks import pdf_rules
-    layout = pdf_rules.probe_layout(pipeline.resolve_style('gongwen'))
-    placed = [(c, ln) for page in read_pdf(pdf, areas=layout.area) for ln in page.body
+    layout = pdf_rules.probe_layout(pipeline.resolve_style(style))
+    return read_pdf(pdf, areas=layout.area, columns=layout.columns)
+
+
+def pdf_line(pdf, snippet: str, style='gongwen'):
+    """Page and line number (as `check` counts them) of the first character of `snippet`;
+    with the column, when the style sets columns."""
+    placed = [(c, ln) for page in read_back(pdf, style) for ln in page.body
               for g in ln.glyphs for c in g.text]
     text = ''.join(c for c, _ in placed)
     assert text.count(snippet) == 1, snippet
     ln = placed[text.index(snippet)][1]
-    return ln.page, ln.number
+    return (ln.page, ln.number) if style == 'gongwen' else (ln.page, ln.column, ln.number)
 
 
 def test_the_change_list_is_exactly_the_rounds_changes(drafts):
@@ -252,3 +257,14 @@ def test_a_pdf_of_the_same_draft_is_equal(drafts, tmp_path):
     old, new, result = drafts
     same = typeset.diff(result.pdf, new, tmp_path / 'm.pdf', pdf=tmp_path / 'again.pdf')
     assert same.changes == [] and same.reflowed == []
+
+
+def test_in_columns_the_column_is_named(drafts, tmp_path):
+    old, new, result = drafts
+    paper = typeset.diff(old, new, tmp_path / 'm.pdf', pdf=tmp_path / 'paper.pdf', style='newspaper')
+    assert read_back(paper.pdf, 'newspaper')[0].columns
+    heading = paper.changes[3]
+    assert heading.detail == 'heading 2 → heading 3'
+    assert (heading.page, heading.column, heading.page_line) == \
+        pdf_line(paper.pdf, '二、关于外商投资企业改征', 'newspaper')
+    assert str(heading).startswith(f'第1页 第{heading.column}栏 第{heading.page_line}行 ')

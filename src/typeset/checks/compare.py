@@ -361,10 +361,43 @@ def _rewrapped(old: Draft, new: Draft, i1, i2, j1, into: dict[int, set[int]]) ->
 
 def link(a: Draft, b: Draft) -> list[int | None]:
     """For each character of `a`, the index of the same character in `b` (None if it has
-    none): the manuscript ↔ PDF map of `typeset check`, read in the other direction too."""
+    none): the manuscript ↔ PDF map of `typeset check`, read in the other direction too.
+
+    Where the two orders disagree (a page in columns read otherwise than it was set), the
+    characters left over are looked for nearby, in runs of at least RELINK_RUN."""
     out: list[int | None] = [None] * len(a.chars)
+    taken = [False] * len(b.chars)
+    leftover = []
     for op, i1, i2, j1, j2 in diff.opcodes(a.text, b.text):
         if op == 'equal' or (op == 'replace' and i2 - i1 == j2 - j1):
             for k in range(i2 - i1):
                 out[i1 + k] = j1 + k
+                taken[j1 + k] = True
+        elif i2 > i1:
+            leftover.append((i1, i2, j1))
+    for i1, i2, j1 in leftover:
+        _relink(a.text, b.text, i1, i2, j1, out, taken)
     return out
+
+
+RELINK_RUN = 4
+RELINK_WINDOW = 3000
+
+
+def _relink(a: str, b: str, i1: int, i2: int, j1: int, out, taken) -> None:
+    lo, hi = max(0, j1 - RELINK_WINDOW), min(len(b), j1 + RELINK_WINDOW)
+    k = i1
+    while k < i2:
+        at = b.find(a[k:k + RELINK_RUN], lo, hi) if i2 - k >= RELINK_RUN else -1
+        while at >= 0 and any(taken[at:at + RELINK_RUN]):
+            at = b.find(a[k:k + RELINK_RUN], at + 1, hi)
+        if at < 0:
+            k += 1
+            continue
+        n = RELINK_RUN
+        while k + n < i2 and at + n < len(b) and not taken[at + n] and a[k + n] == b[at + n]:
+            n += 1
+        for m in range(n):
+            out[k + m] = at + m
+            taken[at + m] = True
+        k += n
