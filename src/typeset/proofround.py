@@ -116,8 +116,9 @@ class DiffResult:
         s = self.summary()
         counted = ', '.join(f'{s[k]} {KIND_VERBS[k]}' for k in KIND_VERBS if s[k])
         wrapped = ', '.join(f'{self.new}:{a}-{b}' for a, b in self.rewrapped)
-        lines.append(f'{s["changes"]} change' + ('' if s['changes'] == 1 else 's') + (f' ({counted})' if counted else '') +
-                     f'; re-flow: {self.reflowed_lines} lines of the new PDF'
+        total = f'{s["changes"]} change' + ('' if s['changes'] == 1 else 's')
+        lines.append(total + (f' ({counted})' if counted else '')
+                     + f'; re-flow: {self.reflowed_lines} lines of the new PDF'
                      + (f', {self.rewrapped_lines} manuscript lines re-wrapped ({wrapped})' if wrapped else '')
                      + (f'; marked copy {self.marked}' if self.marked else ''))
         return '\n'.join(lines)

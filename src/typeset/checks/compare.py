@@ -220,8 +220,8 @@ def _gap(lines: list[str], prev, cur) -> str:
     pl, pc = prev
     if pl == ln:
         return lines[ln - 1][pc:col - 1]
-    between = [lines[pl - 1][pc:]] + lines[pl:ln - 1] + [LEAD_MARKERS.sub('', lines[ln - 1][:col - 1], count=1)]
-    return '\n'.join(between)
+    lead = LEAD_MARKERS.sub('', lines[ln - 1][:col - 1], count=1)
+    return '\n'.join([lines[pl - 1][pc:]] + lines[pl:ln - 1] + [lead])
 
 
 def _toggle(state: frozenset, gap: str) -> frozenset:
@@ -274,8 +274,9 @@ def _joined(ops):
             out[-1] = ('replace', first[1], op[2], first[3], op[4])
             continue
         out.append(op)
-    return [(('insert' if i1 == i2 else 'delete' if j1 == j2 else op) if op != 'equal' else op, i1, i2, j1, j2)
-            for op, i1, i2, j1, j2 in out]
+    def named(op, i1, i2, j1, j2):
+        return 'equal' if op == 'equal' else 'insert' if i1 == i2 else 'delete' if j1 == j2 else op
+    return [(named(*op), *op[1:]) for op in out]
 
 
 def _whole_tokens(a: str, b: str, i1, i2, j1, j2):
