@@ -99,7 +99,7 @@ def test_each_change_is_placed_in_the_new_pdf_and_both_manuscripts(drafts):
              ('经国务院同意', '经国务院同意', '根据《决定》的规定，外商'),
              ('26日发布', '1993年12月26日', '1993年12月25日'),
              ('二、关于外商投资企业改征', '二、关于外商投资企业改征', '二、关于外商投资企业改征'),
-             ('原油、天然气出口', '原油、天然气出口', '在计征增值税时')]
+             ('暂不征收资源税。', '原油、天然气出口', '在计征增值税时')]
     for change, (at, in_new, in_old) in zip(result.changes, where):
         assert (change.page, change.page_line) == pdf_line(result.pdf, at), change
         assert change.new == {'path': str(new), 'line': file_line(new, in_new)}, change
@@ -166,18 +166,18 @@ def test_marks_are_drawn_on_the_changes(drafts):
     assert underlined('26', INSERT)
     assert underlined('二、关于外商投资企业改征增值税、消费税、营业税后增加的税负处理问题', FORMAT)
     assert not underlined('原油、天然气出口', INSERT)
-    # the deleted sentence: a caret just before 原油 and the words in the margin, in red
-    number, glyphs, height = _glyphs(result.pdf, '原油、天然气出口')
+    # the deleted sentence: a caret just after 资源税。 and the words in the margin, in red
+    number, glyphs, height = _glyphs(result.pdf, '资源税。')
     ops = pages[number - 1][1]
     caret = re.search(_colour(DELETE, 'RG') + r' [\d.]+ w 1 j ([\d.]+) ([\d.]+) m ([\d.]+) ([\d.]+) l', ops)
-    assert caret and abs(float(caret.group(3)) - glyphs[0]['x0']) < 0.5
+    assert caret and abs(float(caret.group(3)) - glyphs[-1]['x1']) < 0.5
     assert _colour(DELETE, 'rg') in ops          # the margin words, as outlines
     # one bar in the outer margin per changed line, and only there
     bars = sum(ops.count(_colour(BAR, 'rg')) for _, ops in pages)
     changed = set()
     for snippet, n in (('，国务院各部委', 1), ('经国务院同意，', 7), ('26日发布', 2),
                        ('二、关于外商投资企业改征增值税、消费税、营业税后增加的税负处理问题', 33),
-                       ('原油、天然气出口', 1)):
+                       ('资源税。', 4)):
         number, glyphs, _ = _glyphs(result.pdf, snippet)
         changed |= {(number, round(g['matrix'][5])) for g in glyphs[:n]}
     assert bars == len(changed) > len(result.changes)

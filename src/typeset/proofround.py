@@ -229,12 +229,14 @@ class _Placement:
 
 
 def _anchor(draft: Draft, i: int) -> int:
-    """The character beside an empty span at `i`: the one after it, or the one before it
-    when the span ends a paragraph."""
+    """The character beside an empty span at `i`: the one before it, where the text taken
+    out followed on; the one after it when the span opens a paragraph of a manuscript."""
     n = len(draft.chars)
     if n == 0:
         return 0
-    if i >= n or (i > 0 and draft.chars[i].block != draft.chars[i - 1].block):
+    if i >= n:
+        return n - 1
+    if i > 0 and (draft.kind == 'pdf' or draft.chars[i].block == draft.chars[i - 1].block):
         return i - 1
     return i
 
