@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..chars import SENTENCE_END
 from ..errors import InputError
 from . import diff
 from .text import BOUNDARY, INLINE, LINK_EDGE
@@ -241,7 +242,7 @@ def _toggle(state: frozenset, gap: str) -> frozenset:
 def compare(old: Draft, new: Draft) -> Comparison:
     """The changes from `old` to `new`, in the new draft's reading order."""
     a, b = old.text, new.text
-    ops = _joined(diff.opcodes(a, b))
+    ops = _joined(diff.opcodes(a, b), old, new)
     changes: list[Change] = []
     rewrapped: dict[int, set[int]] = {}
     for op, i1, i2, j1, j2 in ops:
@@ -260,12 +261,16 @@ def compare(old: Draft, new: Draft) -> Comparison:
     return Comparison(changes, rewrapped)
 
 
-def _joined(ops):
-    """Differences a character or two apart are one replaced run."""
+def _joined(ops, old: Draft, new: Draft):
+    """Differences a character or two apart in one sentence are one replaced run."""
+    def one_sentence(gap) -> bool:
+        _, i1, i2, j1, j2 = gap
+        return not any(c in SENTENCE_END for c in old.text[i1:i2]) and \
+            old.chars[i1 - 1].block == old.chars[i2].block and new.chars[j1 - 1].block == new.chars[j2].block
     out = []
     for op in ops:
         if out and op[0] != 'equal' and len(out) >= 2 and out[-2][0] != 'equal' \
-                and out[-1][0] == 'equal' and out[-1][2] - out[-1][1] <= JOIN_GAP:
+                and out[-1][0] == 'equal' and out[-1][2] - out[-1][1] <= JOIN_GAP and one_sentence(out[-1]):
             first = out[-2]
             out[-2:] = [('replace', first[1], op[2], first[3], op[4])]
             continue
