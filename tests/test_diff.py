@@ -268,3 +268,16 @@ def test_in_columns_the_column_is_named(drafts, tmp_path):
     assert (heading.page, heading.column, heading.page_line) == \
         pdf_line(paper.pdf, '二、关于外商投资企业改征', 'newspaper')
     assert str(heading).startswith(f'第1页 第{heading.column}栏 第{heading.page_line}行 ')
+
+
+def test_plain_text_changes_stay_in_their_sentences(tmp_path):
+    from typeset.checks.compare import compare, read_manuscript
+    old, new = tmp_path / 'a.txt', tmp_path / 'b.txt'
+    old.write_text('关于加强安全生产工作的通知\n一、总体要求\n今年共检查企业120家。\n二、工作措施\n要切实落实责任。\n',
+                   encoding='utf-8')
+    new.write_text('关于加强安全生产工作的通知\n一、总体要求\n今年共检查企业125家。\n（一）工作措施\n要切实落实责任。\n',
+                   encoding='utf-8')
+    got = [(c.kind, c.old_text, c.new_text, c.detail) for c in compare(read_manuscript(old), read_manuscript(new)).changes]
+    # the number whole, the numbering apart from it, and the level the numbering gives
+    assert got == [('replace', '120', '125', ''), ('replace', '二、', '（一）', ''),
+                   ('format', '工作措施', '工作措施', 'heading 2 → heading 3')]
