@@ -242,12 +242,7 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
         return []
     cover = [0] * width
     rows = 0
-    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     for ln in body:
-        if ln.size > 1.3 * size:
-            # display type (a title, a banner over some columns) spans the gutters by design;
-            # counted, a page with a big title and two banners lost its gutters
-            continue
         rows += 1
         seen = set()
         for g in ln.glyphs:
@@ -258,6 +253,7 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
     threshold = max(2, 0.08 * rows)
     gutters = []
     b = 0
+    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     while b < width:
         if cover[b] < threshold:
             e = b
