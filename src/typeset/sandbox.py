@@ -161,7 +161,8 @@ def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False) ->
         os.set_blocking(fd, True)
         chunks, size = [], 0
         while size <= limit:
-            chunk = os.read(fd, 1 << 20)
+            # One read for a whole file of the size fstat gave (fonts are tens of MB).
+            chunk = os.read(fd, max(st.st_size - size, 0) + (1 << 16))
             if not chunk:
                 break
             chunks.append(chunk)
