@@ -293,6 +293,7 @@ SLOW = {
     'many paragraphs': (('正文\n' + '*a' * 140 + '\n\n') * 30, 37, 'markup'),
     'entities': ('正文\n\n' + '&#1' * 40000 + '\n', 3, 'line of'),
     'entities in lines': ('正文\n' + ('&#1' * 600 + '\n') * 2, 3, 'HTML tags'),
+    'table columns': ('|' + '甲|' * 3000 + '\n|' + '-|' * 3000 + '\n', 1, 'columns'),
 }
 
 

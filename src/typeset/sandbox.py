@@ -87,7 +87,7 @@ def shared_folder(folder: Path) -> bool:
 
 def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES,
                  files_limit: int = MAX_PROJECT_FILE_BYTES, suffixes: dict | None = None,
-                 head: bool = False) -> tuple[Path, bytes]:
+                 head: bool = False, files_links_ok: bool = True) -> tuple[Path, bytes]:
     """The real path and the bytes of `path`, if it may be read; else `Unreadable`.
 
     The real path is found once; the file is then opened from its root one component at a
@@ -104,7 +104,7 @@ def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES
         raise Unreadable('cannot be resolved (a symbolic link loop or a name too long)') from None
     if real in files:
         fd = _open(str(real), None, final=True)
-        return real, _read_checked(fd, limit=files_limit, links_ok=True, head=head)
+        return real, _read_checked(fd, limit=files_limit, links_ok=files_links_ok, head=head)
     root = next((r for r in roots if real.is_relative_to(r)), None)
     if root is None:
         for folder, allowed in (suffixes or {}).items():
