@@ -5,6 +5,7 @@
     >>> result.pages, result.output, result.findings
     >>> report = typeset.check('source/report.md')            # lint + build + verify
     >>> [str(f) for f in report.findings]
+    >>> changes = typeset.diff('round1/report.md', 'source/report.md')   # + output/report.diff.pdf
 
 The CLI (`typeset build`, `typeset check`, …) is a thin layer over these functions.
 """
@@ -48,5 +49,12 @@ def check(source='source/report.md', output=None, *, style=None, source_only=Fal
     return run_check(source, output, style=style, source_only=source_only)
 
 
-__all__ = ['build', 'check', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
+def diff(old, new, output=None, *, style=None, pdf=None):
+    """Compare two drafts (`typeset diff`): build `new`, list what changed since `old` (a
+    manuscript, or a PDF typeset built) by page and line, and write the marked copy."""
+    from .proofround import diff as run_diff
+    return run_diff(old, new, output, style=style, pdf=pdf)
+
+
+__all__ = ['build', 'check', 'diff', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
            'STYLES_DIR', 'list_styles', '__version__']

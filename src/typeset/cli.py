@@ -192,6 +192,30 @@ def check(source, output, style, fmt, source_only, color):
 
 
 @main.command()
+@click.argument('old', type=click.Path(dir_okay=True))
+@click.argument('new', type=click.Path(dir_okay=True))
+@click.option('-o', '--output', type=click.Path(dir_okay=False),
+              help='Marked copy to write (default: output/<new>.diff.pdf).')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--format', 'fmt', type=click.Choice(['human', 'json']), default='human', show_default=True,
+              help='The change list for people or for machines.')
+@guarded
+def diff(old, new, output, style, fmt):
+    """List what changed from draft OLD (a manuscript, or a PDF typeset built) to NEW, by
+    page and line of the new PDF, and mark it on a copy of the new proof.
+
+    Exit code 0 when the texts are equal (re-flow alone is no change), 1 when they differ,
+    2 when the input or the options cannot be used.
+    """
+    from . import proofround
+    result = proofround.diff(old, new, output, style=style)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    click.echo(result.as_json() if fmt == 'json' else result.human())
+    sys.exit(EXIT_FINDINGS if result.changes else EXIT_OK)
+
+
+@main.command()
 @click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
 @click.option('-o', '--outdir', type=click.Path(file_okay=False), help='Folder for the images (default: output/preview/).')
 @click.option('--dpi', type=click.IntRange(10, 1200), default=100, show_default=True, help='Resolution of the page images.')
