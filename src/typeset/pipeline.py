@@ -59,7 +59,9 @@ def _read_style_file(path: Path, limit: int, head: bool = False) -> bytes:
     anything is read."""
     try:
         real = Path(path).resolve(strict=True)
-        return read_regular(real, [], files={real}, limit=limit, files_limit=limit, head=head)[1]
+        # A style named in the front matter comes with the manuscript: no hard links either.
+        return read_regular(real, [], files={real}, limit=limit, files_limit=limit, head=head,
+                            files_links_ok=False)[1]
     except Unreadable as e:
         raise InputError(f'cannot read style sheet: {e.why}', path) from None
     except OSError as e:
