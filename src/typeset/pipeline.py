@@ -141,7 +141,8 @@ def prepare(source_path, *, style=None) -> Prepared:
     if not meta.get('title'):
         title_html, fragment = markup_stage.split_title(fragment)
     html = assemble_stage.assemble(fragment, meta, title_html=title_html, style_name=style_obj.name,
-                                   template_dirs=style_obj.template_dirs, template=style_obj.template)
+                                   template_dirs=style_obj.template_dirs, template=style_obj.template,
+                                   fonts=specs)
     return Prepared(source, style_obj, html, specs, findings)
 
 

@@ -1,0 +1,110 @@
+"""Titles and headings broken between words into balanced lines; one digit design; ● in
+its cell; —— and …… may start a line. Asserted on the PDF."""
+from __future__ import annotations
+
+import pdfplumber
+import pytest
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+
+import typeset
+from typeset.chars import LINE_END_FUNCTION_WORDS, LINE_END_MARKS, break_allowed
+from typeset.checks.pdfread import read_pdf
+
+from conftest import CORPUS, ROOT, build_markdown
+
+BAD_ENDS = set('和的与及、')
+
+DOC = """---
+title: 关于2026年第三季度全市重点工作推进情况的通报
+---
+
+各有关单位：
+
+### ●强化团结引领，凝聚合作发展共识更加广泛有效
+
+**始终把党的领导落实到行动上。**全年开展活动12次，参与委员300余人次。
+"""
+
+
+def _title_lines(pdf_path):
+    pages = read_pdf(pdf_path)
+    first = pages[0].lines
+    size = max(ln.size for ln in first)
+    return [ln for ln in first if ln.size == size]
+
+
+@pytest.fixture(scope='module')
+def doc(tmp_path_factory):
+    out, result = build_markdown(tmp_path_factory.mktemp('titles'), DOC)
+    assert not result.errors, result.errors
+    return out
+
+
+def test_title_breaks_between_words_into_a_trapezoid(doc):
+    lines = _title_lines(doc)
+    assert [ln.text for ln in lines] == ['关于2026年第三季度', '全市重点工作推进情况的通报']
+    # centred on the type area, the shorter line above (正梯形)
+    centres = [(ln.x0 + ln.x1) / 2 for ln in lines]
+    assert abs(centres[0] - centres[1]) < 1.0
+    assert lines[0].x1 - lines[0].x0 < lines[1].x1 - lines[1].x0
+
+
+def test_long_title_has_no_short_line_and_no_function_word_at_a_line_end(tmp_path):
+    source = next(CORPUS.glob('04-*.md'))
+    out = tmp_path / 'c04.pdf'
+    result = typeset.build(source, out)
+    assert not result.errors
+    texts = [ln.text for ln in _title_lines(out)]
+    assert len(texts) == 3, texts
+    assert ''.join(texts) == '国务院关于外商投资企业和外国企业适用增值税、消费税、营业税等税收暂行条例有关问题的通知'
+    for text in texts:
+        assert len(text) > 2 and text[-1] not in BAD_ENDS, texts
+        assert not any(text.endswith(w) for w in LINE_END_FUNCTION_WORDS), texts
+
+
+def test_digits_have_one_design_in_every_face(doc):
+    with pdfplumber.open(doc) as pdf:
+        page = pdf.pages[0]
+        area_bottom = page.height - 35 * 72 / 25.4   # above the page number
+        fonts = {ch['fontname'].split('+')[-1] for ch in page.chars
+                 if ch['text'].isdigit() and ch['top'] < area_bottom}
+    # title (Noto Serif Bold), lead sentence (FandolKai) and body: FandolFang's digits
+    assert fonts and all(f.startswith('FandolFang') for f in fonts), fonts
+    assert 'FandolFang-Digits-Bold' in fonts or 'FandolFang-Digits' in fonts, fonts
+
+
+def test_bullet_sits_inside_its_cell(doc):
+    pages = read_pdf(doc)
+    heading = next(ln for ln in pages[0].lines if ln.text.startswith('●'))
+    bullet, after = heading.glyphs[0], heading.glyphs[1]
+    assert 'Cell-Marks' in bullet.font
+    font = TTFont(ROOT / 'fonts' / 'NotoSerifCJKsc-Marks.otf')
+    glyph = font['cmap'].getBestCmap()[ord('●')]
+    pen = BoundsPen(font.getGlyphSet())
+    font.getGlyphSet()[glyph].draw(pen)
+    x_min, _, x_max, _ = pen.bounds
+    scale = bullet.size / font['head'].unitsPerEm
+    ink_left, ink_right = bullet.x0 + x_min * scale, bullet.x0 + x_max * scale
+    cell = after.x0 - bullet.x0
+    # the ink stays inside the cell with a visible gap before the next character
+    assert ink_left > bullet.x0 and ink_right < after.x0 - 0.5, (ink_left, ink_right, after.x0)
+    assert (x_max - x_min) * scale < 0.95 * cell
+
+
+def test_dash_and_ellipsis_may_start_a_line_but_never_split():
+    assert break_allowed('字', '—') and break_allowed('字', '…')
+    assert not break_allowed('—', '—') and not break_allowed('…', '…')
+    assert '、' in LINE_END_MARKS
+
+
+def test_dash_at_a_line_start_keeps_the_line_above_full(tmp_path):
+    # a first line (26 cells after the indent) full up to 字, then ——: the dash starts line 2
+    # without taking 字 along
+    text = '一' * 25 + '字——破折号可以出现在行首，只是不能把它分开在两行。\n'
+    out, result = build_markdown(tmp_path, '# 标题\n\n' + text)
+    assert not result.errors
+    pages = read_pdf(out)
+    body = [ln for ln in pages[0].lines if '一' in ln.text or '折' in ln.text]
+    assert body[0].text.endswith('字'), [ln.text for ln in body]
+    assert body[1].text.startswith('——'), [ln.text for ln in body]
