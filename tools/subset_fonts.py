@@ -16,6 +16,29 @@ from fontTools.ttLib import TTFont
 FONTS = Path(__file__).resolve().parents[1] / 'fonts'
 
 
+def _rename(font, family):
+    """A derived font under its own name (the family the manifest gives it), so that the
+    PDF names it as the style does and no one takes it for the whole face."""
+    name = font['name']
+    postscript = family.replace(' ', '') + '-Regular'
+    for record in list(name.names):
+        if record.nameID in (1, 16):
+            record.string = family
+        elif record.nameID in (2, 17):
+            record.string = 'Regular'
+        elif record.nameID == 4:
+            record.string = family
+        elif record.nameID == 6:
+            record.string = postscript
+        elif record.nameID == 3:
+            record.string = f'typeset: {postscript}'
+    if 'CFF ' in font:
+        cff = font['CFF '].cff
+        cff.fontNames = [postscript]
+        top = cff.topDictIndex[0]
+        top.FamilyName = top.FullName = family
+
+
 def main():
     manifest = tomllib.loads((FONTS / 'manifest.toml').read_text(encoding='utf-8'))
     for entry in manifest['font']:
@@ -29,6 +52,7 @@ def main():
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=[ord(c) for c in entry['characters']])
         subsetter.subset(font)
+        _rename(font, entry['family'])
         font.save(FONTS / entry['file'])
         print(entry['file'], (FONTS / entry['file']).stat().st_size, 'bytes')
 
