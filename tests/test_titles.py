@@ -92,8 +92,8 @@ def test_bullet_sits_inside_its_cell(doc):
     assert (x_max - x_min) * scale < 0.95 * cell
 
 
-def test_dash_and_ellipsis_may_start_a_line_but_never_split():
-    assert break_allowed('字', '—') and break_allowed('字', '…')
+def test_dash_may_start_a_line_but_never_splits():
+    assert break_allowed('字', '—')
     assert not break_allowed('—', '—') and not break_allowed('…', '…')
     assert '、' in LINE_END_MARKS
 
@@ -108,3 +108,56 @@ def test_dash_at_a_line_start_keeps_the_line_above_full(tmp_path):
     body = [ln for ln in pages[0].lines if '一' in ln.text or '折' in ln.text]
     assert body[0].text.endswith('字'), [ln.text for ln in body]
     assert body[1].text.startswith('——'), [ln.text for ln in body]
+
+
+HEADINGS = """# 测试
+
+### ●加强思想政治引领，在坚持党对政协工作全面领导中体现新担当
+
+正文。
+
+### ●深化平台载体建设，在履职为民助力共同富裕中发挥新作用
+
+正文。
+"""
+
+
+@pytest.fixture(scope='module')
+def headings(tmp_path_factory):
+    out, result = build_markdown(tmp_path_factory.mktemp('headings'), HEADINGS)
+    assert not result.errors, result.errors
+    return out
+
+
+def test_wrapped_heading_breaks_between_words_without_a_short_line(headings):
+    lines = [ln.text for ln in read_pdf(headings)[0].lines if 'Hei' in ln.glyphs[-1].font]
+    assert lines == ['●加强思想政治引领，在坚持党对政协工作全面领导中体现', '新担当',
+                     '●深化平台载体建设，在履职为民助力共同富裕中发挥', '新作用'], lines
+
+
+def test_heading_lines_are_not_stretched(headings):
+    first = next(ln for ln in read_pdf(headings)[0].lines if ln.text.startswith('●深化'))
+    steps = {round(b.x0 - a.x0, 1) for a, b in zip(first.glyphs[1:], first.glyphs[2:])}
+    assert len(steps) == 1, steps   # one cell everywhere: the room left is at the line's end
+
+
+def test_word_joiners_stay_out_of_the_text_and_the_outline(headings):
+    from pypdf import PdfReader
+    reader = PdfReader(headings)
+    titles = []
+
+    def walk(items):
+        for item in items:
+            walk(item) if isinstance(item, list) else titles.append(item.title)
+    walk(reader.outline)
+    assert '●加强思想政治引领，在坚持党对政协工作全面领导中体现新担当' in titles, titles
+    with pdfplumber.open(headings) as pdf:
+        assert '\u2060' not in ''.join(ch['text'] for ch in pdf.pages[0].chars)
+
+
+def test_check_finds_nothing_wrong_with_joined_headings(tmp_path):
+    src = tmp_path / 'h.md'
+    src.write_text(HEADINGS, encoding='utf-8')
+    result = typeset.check(src, tmp_path / 'h.pdf')
+    assert not [f for f in result.findings if f.rule in ('text-mismatch', 'font-fallback', 'line-overrun')], \
+        [str(f) for f in result.findings]

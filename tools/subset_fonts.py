@@ -39,6 +39,15 @@ def _rename(font, family):
         top.FamilyName = top.FullName = family
 
 
+def _vertical_metrics(font, model):
+    """The line metrics (ascent, descent, gap) of `model`: a mark from another family
+    then makes no line taller and reads back from the PDF on its line's baseline box."""
+    for attr in ('ascent', 'descent', 'lineGap'):
+        setattr(font['hhea'], attr, getattr(model['hhea'], attr))
+    for attr in ('sTypoAscender', 'sTypoDescender', 'sTypoLineGap', 'usWinAscent', 'usWinDescent'):
+        setattr(font['OS/2'], attr, getattr(model['OS/2'], attr))
+
+
 def main():
     manifest = tomllib.loads((FONTS / 'manifest.toml').read_text(encoding='utf-8'))
     for entry in manifest['font']:
@@ -53,6 +62,8 @@ def main():
         subsetter.populate(unicodes=[ord(c) for c in entry['characters']])
         subsetter.subset(font)
         _rename(font, entry['family'])
+        if entry.get('metrics'):
+            _vertical_metrics(font, TTFont(FONTS / entry['metrics'], lazy=True))
         font.save(FONTS / entry['file'])
         print(entry['file'], (FONTS / entry['file']).stat().st_size, 'bytes')
 

@@ -75,11 +75,14 @@ HEADING_BULLETS = '●■◆▲★'
 # --- line breaking (clreq, strict level) -------------------------------------------------
 
 # 行首禁则: never at the start of a line. clreq basic (closing marks, pause and stop
-# marks), strict (‥ · ％), and the ASCII marks of mixed text. Not —— or ……: GB/T 15834
+# marks), strict (… ‥ · ％), and the ASCII marks of mixed text. Not ——: GB/T 15834
 # only forbids splitting the mark itself (中间不能断开), so a line may start with one, and
 # pushing the character before it down with it would open a hole in the line above.
+# (…… may too, by the same rule, but UAX #14 puts it in class IN, no break before it, and
+# the line breaker takes its break opportunities from Pango: it stays here until the
+# breaker adds that opportunity itself.)
 LINE_START_PROHIBITED = frozenset(
-    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”‥·％%‰'
+    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”…‥·％%‰'
     ',.:;?!)]}')
 # 行尾禁则: never at the end of a line: the opening marks.
 LINE_END_PROHIBITED = frozenset('（［｛〔〈《「『【〖〘〚‘“([{')

@@ -211,6 +211,7 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
                              source_path=prepared.source.path, source_text=prepared.source.text,
                              files=[spec.file for spec in prepared.fonts])
     sheets = [(font_stage.font_face_css(prepared.fonts), FONTS_DIR),
+              (markup_stage.CSS, TEMPLATES_DIR),
               (prepared.style.css, prepared.style.css_path)]
     if extra_css:
         sheets.append((extra_css, prepared.style.css_path))
