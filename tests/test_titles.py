@@ -161,3 +161,21 @@ def test_check_finds_nothing_wrong_with_joined_headings(tmp_path):
     result = typeset.check(src, tmp_path / 'h.pdf')
     assert not [f for f in result.findings if f.rule in ('text-mismatch', 'font-fallback', 'line-overrun')], \
         [str(f) for f in result.findings]
+
+
+def test_segmentation_is_jiebas_own(tmp_path):
+    """The tokenizer given only the words of the text segments as jieba with its whole
+    dictionary does, and the dictionary's known total is its real total."""
+    import re
+
+    import jieba
+
+    from typeset import segment
+    text, total = segment._dictionary()
+    assert total == sum(map(int, re.findall(r' (\d+)', text)))
+    titles = ['国务院关于外商投资企业和外国企业适用增值税、消费税、营业税等税收暂行条例有关问题的通知',
+              '●加强思想政治引领，在坚持党对政协工作全面领导中体现新担当',
+              '中共中央 国务院关于实施乡村振兴战略的意见', '关于2026年第三季度重点工作推进情况的通报']
+    whole = jieba.Tokenizer()
+    whole.tmp_dir = str(tmp_path)   # its cache goes there, not to the shared /tmp
+    assert [list(whole.cut(t)) for t in titles] == segment.segment_all(titles)
