@@ -179,3 +179,52 @@ def test_segmentation_is_jiebas_own(tmp_path):
     whole = jieba.Tokenizer()
     whole.tmp_dir = str(tmp_path)   # its cache goes there, not to the shared /tmp
     assert [list(whole.cut(t)) for t in titles] == segment.segment_all(titles)
+
+
+# -- the title breaker alone (no rendering) ------------------------------------------
+
+TITLES = ['国务院关于外商投资企业和外国企业适用增值税、消费税、营业税等税收暂行条例有关问题的通知',
+          '国务院办公厅关于进一步加强和改进新形势下高校宣传思想工作的意见',
+          '关于印发《浙江省政协委员履职量化考核细则》的通知',
+          '关于做好2026年全省普通高等学校招生考试和录取工作的通知',
+          '中共中央国务院关于实施乡村振兴战略的意见',
+          '关于2026年第三季度全市重点工作推进情况的通报']
+
+
+def _em(text):
+    return sum(0.5 if c.isascii() else 1.0 for c in text)
+
+
+@pytest.mark.parametrize('measure', [12, 15.3, 20])
+@pytest.mark.parametrize('title', TITLES)
+def test_title_lines_keep_words_whole_and_end_well(title, measure):
+    from typeset.segment import segment
+    from typeset.titles import break_title_line
+    lines = break_title_line(title, measure, _em)
+    assert ''.join(lines) == title
+    assert all(_em(line) <= measure for line in lines), lines
+    bounds = set()
+    k = 0
+    for word in segment(title):
+        k += len(word)
+        bounds.add(k)
+    k = 0
+    for line in lines:
+        k += len(line)
+        assert k in bounds, (lines, 'broken inside a word')
+        assert len(line) > 2 and line[-1] not in BAD_ENDS and not line.startswith('等'), lines
+        assert not any(line.endswith(w) for w in LINE_END_FUNCTION_WORDS), lines
+
+
+def test_title_that_fits_is_one_line_and_fonts_are_not_read():
+    from typeset.titles import break_title_line
+
+    def width(_):
+        raise AssertionError('no need to measure a title of 20 characters or fewer')
+    assert break_title_line('仲裁委员会仲裁收费办法', 20, width) == ['仲裁委员会仲裁收费办法']
+
+
+def test_upright_trapezoid_before_an_inverted_one():
+    from typeset.titles import break_title_line
+    assert break_title_line('中共中央国务院关于实施乡村振兴战略的意见', 15.3, _em) == \
+        ['中共中央国务院', '关于实施乡村振兴战略的意见']

@@ -8,7 +8,6 @@ Both are fixed on the element tree, so code blocks and raw HTML are left alone.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as etree
 
 import markdown
 from markdown.extensions import Extension
@@ -101,8 +100,8 @@ class CJKTreeprocessor(Treeprocessor):
             p.text = TRAILING_SPACE.sub('', p.text)
 
 
-# What the marks above need from every style: the outline entry of a heading with word
-# joiners is its text without them.
+# What join_words needs from every style (the pipeline adds it before the style's own
+# sheet): the PDF outline entry of a heading with word joiners is its text without them.
 CSS = '[data-bookmark] { bookmark-label: attr(data-bookmark); }'
 
 
