@@ -268,3 +268,18 @@ def test_a_banner_with_letter_spacing_reads_across_the_gutters():
     facing = [Glyph('，', a - 5.25, a + 5.25, 100, 10.5, 'FandolSong', 90, 102),
               Glyph('（', b - 5.25, b + 5.25, 100, 10.5, 'FandolSong', 90, 102)]
     assert not _across(facing, a, b)
+
+
+def test_masthead_closes_with_one_rule_across_the_type_area(seed_page):
+    with pdfplumber.open(seed_page) as pdf:
+        page = pdf.pages[0]
+        # WeasyPrint draws a box's border as one path around the box: the 报眉's boxes
+        # end on the rule, at the top of the type area
+        rules = sorted((r for r in page.rects if abs(r['bottom'] - HEAD) < 0.1 * MM),
+                       key=lambda r: r['x0'])
+    assert rules
+    covered = rules[0]['x0'], rules[0]['x1']
+    for r in rules[1:]:
+        assert r['x0'] <= covered[1] + 0.5, 'a gap in the rule under the 报眉'
+        covered = covered[0], max(covered[1], r['x1'])
+    assert covered[0] == pytest.approx(10 * MM, abs=1) and covered[1] == pytest.approx(410 * MM, abs=1)
