@@ -115,13 +115,21 @@ def install():
     # paragraph, the text box that ends it (see split_text_box above).
     original_get_next_linebox = inline.get_next_linebox
 
+    # It also tells the paragraph breaker the measure (the width of the lines after
+    # the first), which split_first_line is never given.
     def get_next_linebox(context, linebox, *args, **kwargs):
         if not getattr(linebox, '_cjk_marked', False):
             linebox._cjk_marked = True
             leaf = _last_text_leaf(linebox)
             if leaf is not None:
                 leaf._cjk_last = True
-        return original_get_next_linebox(context, linebox, *args, **kwargs)
+        containing_block = args[3] if len(args) > 3 else kwargs.get('containing_block')
+        outer = getattr(linebreak.state, 'measure', None)
+        linebreak.state.measure = getattr(containing_block, 'width', None)
+        try:
+            return original_get_next_linebox(context, linebox, *args, **kwargs)
+        finally:
+            linebreak.state.measure = outer
 
     inline.get_next_linebox = get_next_linebox
 

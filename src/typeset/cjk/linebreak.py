@@ -14,6 +14,7 @@ import threading
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
 from weasyprint.text.line_break import Layout, _font_style_cache_key, first_line_metrics
 
+from . import breaker
 from . import chars as C
 from .settings import settings_for
 
@@ -25,7 +26,7 @@ TO_UNITS = 1024
 # splitter knows whether the text ends its paragraph (孤字 avoidance).
 state = threading.local()
 
-stats = {'split': 0, 'fallback': 0}
+stats = {'split': 0, 'fallback': 0, 'planned': 0, 'greedy': 0}
 
 
 class Plan:
@@ -276,18 +277,21 @@ def plan_widths(shaped, style, settings):
         for i, char in enumerate(text):
             if char in C.COMPRESSIBLE and char not in C.KAIMING_FULL and kind[i] == 'W':
                 _trim(shaped.ink[i], adv[i] / 2, i, trim_l, trim_r)
-    if not settings.strict_grid:
-        # Adjacent marks: at most half a cell of blank between their inks.
-        for i in range(n - 1):
-            a, b = text[i], text[i + 1]
-            if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
-                right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
-                left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
-                excess = right + left - adv[i] / 2
-                if excess > EPS:
-                    take = min(excess, max(right, 0))
-                    trim_r[i] += take
-                    trim_l[i + 1] += excess - take
+    # Adjacent marks (clreq 3.1.6), in every style and on the strict grid too: at most
+    # half a cell of blank between their inks, and a pair (》， ”“ ）、) takes no more
+    # than one and a half cells.  A full line of Han alone is untouched: the grid holds.
+    for i in range(n - 1):
+        a, b = text[i], text[i + 1]
+        if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
+            right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
+            left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
+            pair = adv[i] + adv[i + 1] - trim_l[i] - trim_r[i] - trim_l[i + 1] - trim_r[i + 1]
+            excess = max(right + left - adv[i] / 2,
+                         min(right + left, pair - 1.5 * adv[i]))
+            if excess > EPS:
+                take = min(excess, max(right, 0))
+                trim_r[i] += take
+                trim_l[i + 1] += excess - take
     if settings.autospace:
         quarter = font_size / 4
         for i in range(n - 1):
@@ -383,6 +387,19 @@ def split_first_line(original, text, style, context, max_width,
     box = getattr(state, 'box', None)
     paragraph_end = bool(box is not None and getattr(box, '_cjk_last', False)
                          and box.text.endswith(text))
+
+    if (max_width is not None and not minimum and box is not None
+            and style['text_align_all'] == 'justify' and box.text.endswith(text)):
+        planned = _planned_line(box, text, style, context, max_width, settings,
+                                bool(getattr(box, '_cjk_last', False)))
+        if planned is not None:
+            stats['planned'] += 1
+            breaker.current.planned += 1
+            return planned
+        # No set of breaks fits (an unbreakable chunk wider than the measure): the
+        # greedy splitter below overflows the line as Pango would.  Counted, reported.
+        stats['greedy'] += 1
+        breaker.current.greedy += 1
 
     # Shape a prefix long enough to overflow the line by a few characters.
     if max_width is None:
@@ -508,3 +525,126 @@ def split_first_line(original, text, style, context, max_width,
         return result(push)
     # Nothing fits: overflow with the first unbreakable chunk, as Pango does.
     return result(pull if pull is not None else n)
+
+
+# --- the paragraph breaker's side: metrics in, lines out ---------------------------------
+
+class _Paragraph:
+    """A text box's text from some offset on, shaped once, with its planned metrics."""
+    __slots__ = ('text', 'adv', 'xoff', 'kind', 'ink', 'full', 'trim_l', 'trim_r',
+                 'metrics')
+
+
+def _paragraph(text, style, context, settings):
+    shaped = shape(text, style, context)
+    adv, xoff, kind, trim_l, trim_r = plan_widths(shaped, style, settings)
+    n = len(text)
+    para = _Paragraph()
+    para.text, para.adv, para.xoff, para.kind, para.ink = text, adv, xoff, kind, shaped.ink
+    para.trim_l, para.trim_r = trim_l, trim_r
+    para.full = [adv[i] + trim_l[i] + trim_r[i] for i in range(n)]
+    end_cap = [0.0] * n
+    inner_cap = [0.0] * n
+    for i, char in enumerate(text):
+        if char not in C.COMPRESSIBLE or kind[i] != 'W':
+            continue
+        cap = _capacity(shaped.ink[i], para.full[i], trim_l[i], trim_r[i])
+        if shaped.ink[i] in ('close', 'middle'):
+            # GB/T 15834 5.1.10: a line-end mark may be set half width.
+            end_cap[i] = cap
+        # Inside a line, the strict grid lets only a mark of an adjacent pair (which
+        # includes a mark beside an opening bracket) give up its blank.
+        paired = ((i > 0 and text[i - 1] in C.COMPRESSIBLE)
+                  or (i + 1 < n and text[i + 1] in C.COMPRESSIBLE))
+        if not settings.strict_grid or paired:
+            inner_cap[i] = cap
+    gap = [0] * n
+    for k in range(1, n):
+        a, b = text[k - 1], text[k]
+        if a == ' ':
+            gap[k] = 1
+        elif a == b and a in C.TWINS:
+            gap[k] = 0
+        elif b != ' ' and (kind[k - 1] == 'W' or kind[k] == 'W'):
+            gap[k] = 1
+    breaks = [b for b in range(1, n)
+              if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
+    breaks.append(n)
+    para.metrics = breaker.Metrics(
+        text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
+        settings.strict_grid)
+    return para
+
+
+def _shrink_trims(para, i, e, need):
+    """(left, right) trims per character that shorten text[i:e] by ``need``."""
+    trims = {}
+    m = para.metrics
+    end = e - 1
+    take = min(need, m.end_cap[end])
+    if take > 0:
+        trims[end] = (0.0, take) if para.ink[end] == 'close' else (take / 2, take / 2)
+    need -= take
+    if need <= EPS:
+        return trims
+    caps = {k: m.inner_cap[k] for k in range(i, end) if m.inner_cap[k] > 0}
+    total = sum(caps.values())
+    ratio = min(1.0, need / total) if total else 0.0
+    for k, cap in caps.items():
+        t = cap * ratio
+        trims[k] = {'close': (0.0, t), 'open': (t, 0.0)}.get(para.ink[k], (t / 2, t / 2))
+    return trims
+
+
+def _planned_line(box, text, style, context, max_width, settings, paragraph_end):
+    """The line the paragraph breaker chose for ``text`` (the rest of ``box``), or None.
+
+    The breaks are computed when a box's text is first split, for all its lines, and
+    handed out one per call; a call with another width than planned (a float, a line
+    after a page break laid out anew) plans the rest again from there.
+    """
+    offset = len(box.text) - len(text)
+    lines = box.__dict__.setdefault('_cjk_lines', {})
+    key = (offset, round(max_width, 3))
+    entry = lines.get(key)
+    if entry is None:
+        measure = getattr(state, 'measure', None) or max_width
+        para = _paragraph(text, style, context, settings)
+        chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure, paragraph_end)
+        if not chosen:
+            return None     # nothing but spaces, or no breaks that fit
+        for k, line in enumerate(chosen):
+            width = max_width if k == 0 else measure
+            start = offset if k == 0 else offset + line.start
+            lines[(start, round(width, 3))] = (para, offset, line)
+        entry = lines.get(key)
+        if entry is None:
+            return None
+    para, base, line = entry
+    i = line.start
+    e = i
+    for e in range(line.end, i, -1):
+        if para.text[e - 1] != ' ':
+            break
+    line_text = para.text[i:e]
+    adv = para.adv[i:e]
+    xoff = para.xoff[i:e]
+    if line.shrink > 0:
+        adv, xoff = list(adv), list(xoff)
+        for k, (left, right) in _shrink_trims(para, i, e, line.shrink).items():
+            adv[k - i] -= left + right
+            xoff[k - i] -= left
+    consumed = base + line.end - offset   # characters of ``text`` this line takes
+    whole = line.end == len(para.text)
+    if base + i != offset:
+        return None     # a box that starts with a space mid-line: leave it to Pango's way
+    if line.loose or line.guzi:
+        breaker.current.note(line, line_text, para.text, base)
+    layout = CJKLayout(style)
+    layout.text = line_text
+    layout.plan = Plan(line_text, adv, xoff, para.kind[i:e])
+    layout.max_width = max_width
+    layout.deactivate()
+    height, baseline = _line_metrics(style)
+    resume = None if whole else len(text[:consumed].encode())
+    return layout, len(line_text.encode()), resume, sum(adv), height, baseline
