@@ -180,6 +180,7 @@ class BuildResult:
     findings: list[Finding]
     warnings: list[str]
     notes: list[str]
+    composition: object = None   # cjk.breaker.Composition of the layout
 
     @property
     def errors(self) -> list[Finding]:
@@ -230,5 +231,22 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
             findings.append(Finding('glyph-missing', 'error',
                                     f'{ch} U+{ord(ch):04X} {unicodedata.name(ch, "")} (added by the style or template) '
                                     'is in no configured font', path=str(source_path), extra={'char': ch}))
+    notes = list(prepared.source.notes) + composition_notes(result.composition)
     return BuildResult(output, result.pages, time.perf_counter() - start, findings,
-                       warnings, prepared.source.notes)
+                       warnings, notes, result.composition)
+
+
+def composition_notes(composition) -> list[str]:
+    """What the paragraph breaker could not do well, said on every build (never hidden):
+    lines left to the greedy splitter, and loose lines or 孤字 no breaks avoid."""
+    if composition is None:
+        return []
+    notes = []
+    if composition.greedy:
+        notes.append(f'{composition.greedy} line(s) set by the greedy splitter: a chunk that '
+                     'cannot be broken is wider than the line')
+    loose, guzi = composition.lines('loose'), composition.lines('guzi')
+    if loose or guzi:
+        notes.append(f'{len(loose)} loose line(s) and {len(guzi)} 孤字 that no line breaks avoid '
+                     '(typeset check shows where)')
+    return notes

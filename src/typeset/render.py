@@ -48,6 +48,7 @@ class RenderResult:
     pages: int
     seconds: float
     warnings: list[str]
+    composition: object = None   # cjk.breaker.Composition: what the paragraph breaker did
 
 
 class _CollectWarnings(logging.Handler):
@@ -72,6 +73,7 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     from weasyprint.text.fonts import FontConfiguration
     from . import cjk
     cjk.install()
+    composition = cjk.breaker.begin()
 
     start = time.perf_counter()
     # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
@@ -107,7 +109,7 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         logger.propagate = propagate
     refused = [f.extra['url'] for f in sandbox.refused if 'url' in f.extra]
     messages = [m for m in handler.messages if not any(url in m for url in refused)]
-    return RenderResult(pages, time.perf_counter() - start, messages)
+    return RenderResult(pages, time.perf_counter() - start, messages, composition)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -16,7 +16,7 @@ import re
 
 import weasyprint
 
-from . import chars, justify, linebreak
+from . import breaker, chars, justify, linebreak
 from ..chars import WIDE_RANGES
 from ..errors import TypesetError
 from .settings import Settings, settings_for
