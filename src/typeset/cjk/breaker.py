@@ -129,8 +129,10 @@ def _trim_end(text, i, j):
     return j
 
 
-def line_cost(m: Metrics, i, j, width, last, paragraph_end):
+def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
     """Cost of a line holding text[i:j] in ``width`` px, or None if it cannot fit.
+    ``more_gaps``: gaps of the same line before the text (it starts after other boxes:
+    justification spreads over the whole line).
 
     Returns (cost, shrink, loose, guzi).
     """
@@ -156,7 +158,7 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end):
         badness = 0.0
     else:
         slack = width - natural
-        gaps = m.gap_sum[e] - m.gap_sum[i + 1]
+        gaps = m.gap_sum[e] - m.gap_sum[i + 1] + more_gaps
         per_gap = slack / gaps / m.em if gaps else (0.0 if slack <= EPS else float('inf'))
         if per_gap > LOOSE_EM + EPS:
             loose = True
@@ -177,17 +179,18 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end):
     return (LINE_PENALTY + badness) ** 2 + extra, shrink, loose, guzi
 
 
-def break_paragraph(m: Metrics, start, first_width, measure, paragraph_end):
+def break_paragraph(m: Metrics, start, first_width, measure, paragraph_end, first_gaps=0):
     """The cheapest lines for text[start:], the first ``first_width`` wide, the others
     ``measure`` wide; None when no set of breaks fits (an unbreakable chunk wider than
-    the measure: the caller falls back to the greedy splitter)."""
-    lines = _search(m, start, first_width, measure, paragraph_end, allow_loose=False)
+    the measure: the caller falls back to the greedy splitter).  ``first_gaps``: gaps
+    before the text on its first line (other boxes: a run-in lead sentence)."""
+    lines = _search(m, start, first_width, measure, paragraph_end, first_gaps, False)
     if lines is None:
-        lines = _search(m, start, first_width, measure, paragraph_end, allow_loose=True)
+        lines = _search(m, start, first_width, measure, paragraph_end, first_gaps, True)
     return lines
 
 
-def _search(m, start, first_width, measure, paragraph_end, allow_loose):
+def _search(m, start, first_width, measure, paragraph_end, first_gaps, allow_loose):
     text, starts, n = m.text, m.starts, len(m.text)
     begin = _skip_spaces(text, start)
     best = {begin: (0.0, None, None)}
@@ -201,7 +204,7 @@ def _search(m, start, first_width, measure, paragraph_end, allow_loose):
             continue
         base = best[i_raw][0]
         i = _skip_spaces(text, i_raw)
-        width = first_width if i_raw == begin else measure
+        width, more = (first_width, first_gaps) if i_raw == begin else (measure, 0)
         k = bisect.bisect_right(points, i)
         if not allow_loose:
             # Lines shorter than this are loose for certain: skip them (the last line
@@ -210,14 +213,14 @@ def _search(m, start, first_width, measure, paragraph_end, allow_loose):
             k = max(k, bisect.bisect_left(points, _first_at(starts, floor, i), k))
             candidates = points[k:]
             # The last line is exempt from stretching: always a candidate.
-            _relax(m, best, base, i_raw, i, n, width, paragraph_end, allow_loose)
+            _relax(m, best, base, i_raw, i, n, width, paragraph_end, allow_loose, more)
         else:
             candidates = points[k:]
         for j in candidates:
             natural = starts[_trim_end(text, i, j)] - starts[i]
             if natural - (m.cap_sum[j] - m.cap_sum[i]) - max_shrink > width + EPS:
                 break
-            _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose)
+            _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose, more)
     if n not in best:
         return None
     lines = []
@@ -235,9 +238,9 @@ def _first_at(starts, x, lo):
     return bisect.bisect_left(starts, x, lo)
 
 
-def _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose):
+def _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose, more_gaps):
     last = j == len(m.text)
-    got = line_cost(m, i, j, width, last, paragraph_end)
+    got = line_cost(m, i, j, width, last, paragraph_end, more_gaps)
     if got is None:
         return
     cost, shrink, loose, guzi = got

@@ -389,9 +389,10 @@ def split_first_line(original, text, style, context, max_width,
                          and box.text.endswith(text))
 
     if (max_width is not None and not minimum and box is not None
+            and max_width >= (settings.cell or font_size)
             and style['text_align_all'] == 'justify' and box.text.endswith(text)):
         planned = _planned_line(box, text, style, context, max_width, settings,
-                                bool(getattr(box, '_cjk_last', False)))
+                                bool(getattr(box, '_cjk_last', False)), is_line_start)
         if planned is not None:
             stats['planned'] += 1
             breaker.current.planned += 1
@@ -552,12 +553,10 @@ def _paragraph(text, style, context, settings):
         if shaped.ink[i] in ('close', 'middle'):
             # GB/T 15834 5.1.10: a line-end mark may be set half width.
             end_cap[i] = cap
-        # Inside a line, the strict grid lets only a mark of an adjacent pair (which
-        # includes a mark beside an opening bracket) give up its blank.
-        paired = ((i > 0 and text[i - 1] in C.COMPRESSIBLE)
-                  or (i + 1 < n and text[i + 1] in C.COMPRESSIBLE))
-        if not settings.strict_grid or paired:
-            inner_cap[i] = cap
+        # Inside a line a mark may give up its blank too (a pair of marks, a mark
+        # beside an opening bracket, then any mark), at a cost: it moves the columns
+        # after it off the grid, as pushing a character down does.
+        inner_cap[i] = cap
     gap = [0] * n
     for k in range(1, n):
         a, b = text[k - 1], text[k]
@@ -596,7 +595,8 @@ def _shrink_trims(para, i, e, need):
     return trims
 
 
-def _planned_line(box, text, style, context, max_width, settings, paragraph_end):
+def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
+                  is_line_start):
     """The line the paragraph breaker chose for ``text`` (the rest of ``box``), or None.
 
     The breaks are computed when a box's text is first split, for all its lines, and
@@ -605,18 +605,23 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end)
     """
     offset = len(box.text) - len(text)
     lines = box.__dict__.setdefault('_cjk_lines', {})
-    key = (offset, round(max_width, 3))
+    key = (offset, round(max_width, 3), is_line_start)
     entry = lines.get(key)
     if entry is None:
         measure = getattr(state, 'measure', None) or max_width
         para = _paragraph(text, style, context, settings)
-        chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure, paragraph_end)
+        # A box that starts after others on its line (a run-in lead sentence) shares
+        # that line's justification with them.
+        em = para.metrics.em
+        before = 0 if is_line_start else max(0, round((measure - max_width) / em))
+        chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure, paragraph_end,
+                                         before)
         if not chosen:
             return None     # nothing but spaces, or no breaks that fit
         for k, line in enumerate(chosen):
             width = max_width if k == 0 else measure
             start = offset if k == 0 else offset + line.start
-            lines[(start, round(width, 3))] = (para, offset, line)
+            lines[(start, round(width, 3), is_line_start or k > 0)] = (para, offset, line)
         entry = lines.get(key)
         if entry is None:
             return None
