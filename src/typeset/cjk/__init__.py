@@ -16,7 +16,7 @@ import re
 
 import weasyprint
 
-from . import breaker, chars, justify, linebreak
+from . import breaker, chars, justify, linebreak, pagefill
 from ..chars import WIDE_RANGES
 from ..errors import TypesetError
 from .settings import Settings, settings_for
@@ -145,6 +145,12 @@ def install():
         return original_process_whitespace(self, following_collapsible_space)
 
     boxes.TextBox.process_whitespace = process_whitespace
+
+    # Wraps make_page (weasyprint/layout/page.py), as remake_page calls it: a page that
+    # ends short of the grid's last row is laid out again with a paragraph or two on it
+    # set a line longer (拉行), so that pages run full (撑满版心); see pagefill.py.
+    from weasyprint.layout import page as page_layout
+    page_layout.make_page = pagefill.wrap_make_page(page_layout.make_page)
 
     _installed = True
 

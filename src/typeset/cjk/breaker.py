@@ -43,7 +43,10 @@ class Composition:
     def __init__(self):
         self.planned = 0
         self.greedy = 0
+        self.filled = 0     # pages run full by page fill
         self.unavoidable = {}
+        # paragraph (its text) → lines wanted, set by page fill (pagefill.py)
+        self.looseness = {}
 
     def note(self, line, line_text, paragraph, base):
         kind = 'loose' if line.loose else 'guzi'
@@ -249,3 +252,55 @@ def _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose, more_g
     total = base + cost
     if j not in best or total < best[j][0]:
         best[j] = (total, i_raw, Line(i, j, shrink, loose, guzi, cost))
+
+
+def break_paragraph_into(m: Metrics, count, first_width, measure, paragraph_end, first_gaps=0):
+    """The cheapest ``count`` lines for the whole text, or None: a paragraph made one
+    line longer or shorter (拉行/缩行) to fill a page, by the same costs.  Loose lines
+    are not allowed here: a page is never filled by spacing a line out."""
+    text, starts, n = m.text, m.starts, len(m.text)
+    begin = _skip_spaces(text, 0)
+    points = [b for b in m.breaks if b > begin]
+    if not points or points[-1] != n:
+        points.append(n)
+    # best[c][j]: cheapest c lines ending at break j
+    best = [{begin: (0.0, None, None)}]
+    for c in range(count):
+        layer = {}
+        for i_raw, (base, _, _) in best[c].items():
+            if i_raw == n:
+                continue
+            i = _skip_spaces(text, i_raw)
+            width, more = (first_width, first_gaps) if c == 0 else (measure, 0)
+            k = bisect.bisect_right(points, i)
+            if c < count - 1:
+                floor = starts[i] + width * (1 - 1.5 * LOOSE_EM) - m.em
+                k = max(k, bisect.bisect_left(points, _first_at(starts, floor, i), k))
+                candidates = points[k:]
+            else:
+                candidates = [n]
+            for j in candidates:
+                natural = starts[_trim_end(text, i, j)] - starts[i]
+                if natural - (m.cap_sum[j] - m.cap_sum[i]) - m.em > width + EPS:
+                    break
+                if (j == n) != (c == count - 1):
+                    continue
+                got = line_cost(m, i, j, width, j == n, paragraph_end, more)
+                if got is None or got[2]:
+                    continue
+                total = base + got[0]
+                if j not in layer or total < layer[j][0]:
+                    layer[j] = (total, i_raw, Line(i, j, got[1], got[2], got[3], got[0]))
+        if not layer:
+            return None
+        best.append(layer)
+    if n not in best[count]:
+        return None
+    lines = []
+    j = n
+    for c in range(count, 0, -1):
+        _, i_raw, info = best[c][j]
+        lines.append(info)
+        j = i_raw
+    lines.reverse()
+    return lines

@@ -605,7 +605,8 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
     """
     offset = len(box.text) - len(text)
     lines = box.__dict__.setdefault('_cjk_lines', {})
-    key = (offset, round(max_width, 3), is_line_start)
+    wanted = breaker.current.looseness.get(box.text)
+    key = (offset, round(max_width, 3), is_line_start, wanted)
     entry = lines.get(key)
     if entry is None:
         measure = getattr(state, 'measure', None) or max_width
@@ -614,18 +615,33 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
         # that line's justification with them.
         em = para.metrics.em
         before = 0 if is_line_start else max(0, round((measure - max_width) / em))
-        chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure, paragraph_end,
-                                         before)
+        chosen = None
+        if wanted and offset == 0:
+            # page fill asked for this paragraph one line longer or shorter
+            chosen = breaker.break_paragraph_into(para.metrics, wanted, max_width, measure,
+                                                  paragraph_end, before)
+        if chosen is None:
+            chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure,
+                                             paragraph_end, before)
         if not chosen:
             return None     # nothing but spaces, or no breaks that fit
+        if offset == 0:
+            # what page fill needs to try this paragraph a line longer or shorter
+            box.__dict__['_cjk_para'] = (box.text, para.metrics, max_width, measure,
+                                         paragraph_end, before, len(chosen),
+                                         sum(line.cost for line in chosen))
         for k, line in enumerate(chosen):
             width = max_width if k == 0 else measure
             start = offset if k == 0 else offset + line.start
-            lines[(start, round(width, 3), is_line_start or k > 0)] = (para, offset, line)
+            lines[(start, round(width, 3), is_line_start or k > 0, wanted)] = (
+                para, offset, line, (k, len(chosen), offset == 0))
         entry = lines.get(key)
         if entry is None:
             return None
-    para, base, line = entry
+    para, base, line, place = entry
+    # Copied onto the line's text box (copy_with_text): page fill reads which line of
+    # which paragraph a page holds.
+    box.__dict__['_cjk_line'] = place
     i = line.start
     e = i
     for e in range(line.end, i, -1):
