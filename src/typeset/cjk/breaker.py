@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 
 from .. import chars as C
 
+# Off only to time the greedy splitter against it (benchmarks/bench_breaker.py).
+ENABLED = True
+
 EPS = 1e-6
 LOOSE_EM = 1 / 8            # widest accepted gap between two characters, in em
 COST_LOOSE = 1_000_000      # a line wider-spaced than LOOSE_EM
@@ -163,7 +166,7 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         slack = width - natural
         gaps = m.gap_sum[e] - m.gap_sum[i + 1] + more_gaps
         per_gap = slack / gaps / m.em if gaps else (0.0 if slack <= EPS else float('inf'))
-        if per_gap > LOOSE_EM + EPS:
+        if per_gap > LOOSE_EM * 0.98:   # a hair inside the limit: rounding of the PDF
             loose = True
             badness = 100.0
             extra += COST_LOOSE * (1 + min(per_gap, 10.0))
@@ -212,7 +215,7 @@ def _search(m, start, first_width, measure, paragraph_end, first_gaps, allow_loo
         if not allow_loose:
             # Lines shorter than this are loose for certain: skip them (the last line
             # is taken whatever its length).
-            floor = starts[i] + width * (1 - 1.5 * LOOSE_EM) - m.em
+            floor = starts[i] + width * (1 - 1.1 * LOOSE_EM) - m.em
             k = max(k, bisect.bisect_left(points, _first_at(starts, floor, i), k))
             candidates = points[k:]
             # The last line is exempt from stretching: always a candidate.

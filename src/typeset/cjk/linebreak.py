@@ -388,7 +388,7 @@ def split_first_line(original, text, style, context, max_width,
     paragraph_end = bool(box is not None and getattr(box, '_cjk_last', False)
                          and box.text.endswith(text))
 
-    if (max_width is not None and not minimum and box is not None
+    if (breaker.ENABLED and max_width is not None and not minimum and box is not None
             and max_width >= (settings.cell or font_size)
             and style['text_align_all'] == 'justify' and box.text.endswith(text)):
         planned = _planned_line(box, text, style, context, max_width, settings,
@@ -614,7 +614,8 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
         # A box that starts after others on its line (a run-in lead sentence) shares
         # that line's justification with them.
         em = para.metrics.em
-        before = 0 if is_line_start else max(0, round((measure - max_width) / em))
+        # (counted low: the line's first-line indent is no gap)
+        before = 0 if is_line_start else max(0, int((measure - max_width) / em) - 2)
         chosen = None
         if wanted and offset == 0:
             # page fill asked for this paragraph one line longer or shorter

@@ -23,10 +23,14 @@ EMPTY_ROW = 0.9
 
 
 ATTEMPTS = 3     # layouts of a short page tried at most, besides the first
+# Off only to time the layout without it (benchmarks/bench_breaker.py).
+ENABLED = True
 
 
 def wrap_make_page(original):
     def make_page(context, root_box, page_type, resume_at, page_number, page_state):
+        if not ENABLED:
+            return original(context, root_box, page_type, resume_at, page_number, page_state)
         before = _snapshot(context, page_state)
         result = original(context, root_box, page_type, resume_at, page_number, page_state)
         page, resume, next_page = result
