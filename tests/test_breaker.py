@@ -127,3 +127,34 @@ def test_greedy_fallback_is_counted_and_reported(tmp_path_factory):
 def test_breaker_costs_order():
     """A 孤字 costs less than a loose line; a stretched pure-Han grid line more."""
     assert breaker.COST_SHORT_LAST < breaker.COST_GUZI < breaker.COST_GRID_STRETCH < breaker.COST_LOOSE
+
+
+# -- page fill ------------------------------------------------------------------------
+
+PITCH = 225 * MM / 22
+CORPUS_04 = Path('/work/shared/corpus/04-state-council-notice-1994-foreign-enterprise-tax.md')
+
+
+@pytest.fixture(scope='module')
+def notice(tmp_path_factory):
+    if not CORPUS_04.exists():
+        pytest.skip('the shared corpus is not here')
+    out = tmp_path_factory.mktemp('notice') / 'notice.pdf'
+    found = check(CORPUS_04, out)
+    return read_lines(out), found
+
+
+def test_pages_run_full_to_the_last_grid_row(notice):
+    pages, found = notice
+    tops = [min(ln.y for ln in body_lines([pg])) for pg in pages if body_lines([pg])]
+    row1 = min(tops)
+    rows = [round((max(ln.y for ln in pg) - row1) / PITCH) + 1 for pg in pages]
+    # every page but the last ends on row 22 (the greedy layout ended p2 on row 21)
+    assert rows[:-1] == [22] * (len(pages) - 1), rows
+    # and the Chinese rules stay: no heading at a page foot, no last line alone on top
+    assert not [f for f in found.findings if f.rule == 'heading-last']
+    for pg in pages[1:]:
+        paras = _paragraphs([pg])
+        head = paras[0] if paras else []
+        assert not (len(head) == 1 and indent_cells(head[0]) == 0.0
+                    and len(paras) > 1), head[0].text
