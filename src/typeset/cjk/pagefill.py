@@ -128,12 +128,16 @@ def _attempts(page, rows):
     page (拉行); one line less on the cheapest (缩行: what follows may then fit, a
     heading with its lines or a paragraph kept whole by widows/orphans); the next
     cheapest one line more."""
-    longer, shorter = _candidates(page)
+    longer, shorter, inner = _candidates(page)
     tried = []
     if longer:
         tried.append(dict((text, count) for _, text, count in longer[:rows]))
     if shorter:
         tried.append({shorter[0][1]: shorter[0][2]})
+    if inner:
+        # a run of text inside a paragraph (bold lead sentences between): its line more
+        # may or may not make the paragraph's; the layout will tell
+        tried.append(dict((text, count) for _, text, count in (longer + inner)[:rows]))
     if len(longer) > rows:
         tried.append(dict((text, count) for _, text, count in longer[rows:2 * rows]))
     return tried[:ATTEMPTS]
@@ -150,14 +154,15 @@ def _candidates(page):
             if para is None or place is None or not place[2]:
                 continue
             seen.setdefault(para[0], (para, set()))[1].add(place[0])
-    longer, shorter = [], []
+    longer, shorter, inner = [], [], []
     for text, (para, indices) in seen.items():
         _, metrics, first, measure, paragraph_end, gaps, count, cost = para
-        if indices != set(range(count)) or not paragraph_end:
-            # split across pages: a line more would go to the next page; or followed
-            # by other boxes on its last line, which may absorb the line
-            continue
-        for wanted, out in ((count + 1, longer), (count - 1, shorter)):
+        if indices != set(range(count)):
+            continue    # split across pages: a line more would go to the next page
+        # a run followed by other boxes on its last line: they may absorb the line
+        ways = ((count + 1, longer), (count - 1, shorter)) if paragraph_end else (
+            (count + 1, inner),)
+        for wanted, out in ways:
             if wanted < 2:
                 continue
             lines = breaker.break_paragraph_into(metrics, wanted, first, measure,
@@ -169,4 +174,5 @@ def _candidates(page):
                 out.append((extra, text, wanted))
     longer.sort()
     shorter.sort()
-    return longer, shorter
+    inner.sort()
+    return longer, shorter, inner
