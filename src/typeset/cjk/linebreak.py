@@ -8,6 +8,11 @@ not forbid (clreq strict), and the choice between pushing a character down and
 pulling a mark in.  So the text is shaped once without a width, every character
 gets its planned advance, and the break is chosen here; the glyph widths of
 the Pango layout are rewritten to the plan when it is drawn (``CJKLayout``).
+
+In a justified paragraph the lines are not chosen here one by one: the whole text box is
+shaped once and ``breaker.py`` chooses all its breaks together (``_planned_line``); the
+line-by-line choice below is what remains for ragged text and, counted and reported,
+for a text whose unbreakable chunk is wider than the line.
 """
 import threading
 
