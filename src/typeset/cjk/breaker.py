@@ -197,18 +197,20 @@ def break_paragraph(m: Metrics, start, first_width, measure, paragraph_end, firs
 
 
 def _search(m, start, first_width, measure, paragraph_end, first_gaps, allow_loose):
-    text, starts, n = m.text, m.starts, len(m.text)
+    text, starts, cap_sum, n = m.text, m.starts, m.cap_sum, len(m.text)
     begin = _skip_spaces(text, start)
-    best = {begin: (0.0, None, None)}
+    # Cheapest total cost to each break, and where its line began.  Plain floats and
+    # ints, no objects per candidate: the layout's heap is large and every allocation
+    # here brings the garbage collector nearer.
+    cost_to = {begin: 0.0}
+    came_from = {}
     points = [b for b in m.breaks if b > begin]
     if not points or points[-1] != n:
         points.append(n)
-    order = [begin] + points
-    max_shrink = max(m.em, 0.0)
-    for i_raw in order:
-        if i_raw not in best:
+    for i_raw in [begin] + points:
+        base = cost_to.get(i_raw)
+        if base is None or i_raw == n:
             continue
-        base = best[i_raw][0]
         i = _skip_spaces(text, i_raw)
         width, more = (first_width, first_gaps) if i_raw == begin else (measure, 0)
         k = bisect.bisect_right(points, i)
@@ -218,43 +220,40 @@ def _search(m, start, first_width, measure, paragraph_end, first_gaps, allow_loo
             floor = starts[i] + width * (1 - 1.1 * LOOSE_EM) - m.em
             k = max(k, bisect.bisect_left(points, _first_at(starts, floor, i), k))
             candidates = points[k:]
-            # The last line is exempt from stretching: always a candidate.
-            _relax(m, best, base, i_raw, i, n, width, paragraph_end, allow_loose, more)
+            if not candidates or candidates[0] != n:
+                candidates = [n] + candidates
         else:
             candidates = points[k:]
+        limit = width + m.em + EPS
         for j in candidates:
-            natural = starts[_trim_end(text, i, j)] - starts[i]
-            if natural - (m.cap_sum[j] - m.cap_sum[i]) - max_shrink > width + EPS:
+            if j != n and starts[j] - starts[i] - (cap_sum[j] - cap_sum[i]) > limit:
                 break
-            _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose, more)
-    if n not in best:
+            got = line_cost(m, i, j, width, j == n, paragraph_end, more)
+            if got is None or (got[2] and not allow_loose):
+                continue
+            total = base + got[0]
+            old = cost_to.get(j)
+            if old is None or total < old:
+                cost_to[j] = total
+                came_from[j] = i_raw
+    if n not in cost_to:
         return None
+    path = [n]
+    while path[-1] != begin:
+        path.append(came_from[path[-1]])
+    path.reverse()
     lines = []
-    j = n
-    while j != begin:
-        _, i_raw, info = best[j]
-        lines.append(info)
-        j = i_raw
-    lines.reverse()
+    for a, b in zip(path, path[1:]):
+        i = _skip_spaces(text, a)
+        width, more = (first_width, first_gaps) if a == begin else (measure, 0)
+        cost, shrink, loose, guzi = line_cost(m, i, b, width, b == n, paragraph_end, more)
+        lines.append(Line(i, b, shrink, loose, guzi, cost))
     return lines
 
 
 def _first_at(starts, x, lo):
     """The first character index whose start is at or beyond ``x``."""
     return bisect.bisect_left(starts, x, lo)
-
-
-def _relax(m, best, base, i_raw, i, j, width, paragraph_end, allow_loose, more_gaps):
-    last = j == len(m.text)
-    got = line_cost(m, i, j, width, last, paragraph_end, more_gaps)
-    if got is None:
-        return
-    cost, shrink, loose, guzi = got
-    if loose and not allow_loose:
-        return
-    total = base + cost
-    if j not in best or total < best[j][0]:
-        best[j] = (total, i_raw, Line(i, j, shrink, loose, guzi, cost))
 
 
 def break_paragraph_into(m: Metrics, count, first_width, measure, paragraph_end, first_gaps=0):

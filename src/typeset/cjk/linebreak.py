@@ -667,11 +667,25 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
         return None     # a box that starts with a space mid-line: leave it to Pango's way
     if line.loose or line.guzi:
         breaker.current.note(line, line_text, para.text, base)
-    layout = CJKLayout(style)
+    layout = _idle_layout(style)
     layout.text = line_text
     layout.plan = Plan(line_text, adv, xoff, para.kind[i:e])
     layout.max_width = max_width
-    layout.deactivate()
     height, baseline = _line_metrics(style)
     resume = None if whole else len(text[:consumed].encode())
     return layout, len(line_text.encode()), resume, sum(adv), height, baseline
+
+
+def _idle_layout(style):
+    """A deactivated ``CJKLayout`` for a line, without building a Pango layout that
+    ``deactivate`` would drop at once: the attributes WeasyPrint reads off it before
+    ``reactivate`` (font metrics for decorations) are copied from one made per style."""
+    attrs = style.get('__cjk_layout_attrs')
+    if attrs is None:
+        model = CJKLayout(style)
+        model.deactivate()
+        attrs = dict(model.__dict__)
+        dict.__setitem__(style, '__cjk_layout_attrs', attrs)
+    layout = CJKLayout.__new__(CJKLayout)
+    layout.__dict__.update(attrs)
+    return layout
