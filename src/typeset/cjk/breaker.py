@@ -34,7 +34,8 @@ LOOSE_EM = 1 / 8            # widest accepted gap between two characters, in em
 COST_LOOSE = 1_000_000      # a line wider-spaced than LOOSE_EM
 COST_GRID_STRETCH = 200_000  # a stretched line of pure Han on the strict grid
 COST_GUZI = 50_000          # a last line of one character (孤字)
-COST_SHORT_LAST = 800       # a last line of two characters
+COST_GRID_OFF = 300         # any other stretched line on the strict grid: off its columns
+COST_SHORT_LAST = 100       # a last line of two characters
 COST_INNER_SHRINK = 20      # compressing marks inside a line (before the cubic term)
 LINE_PENALTY = 10           # per line, so that fewer lines win a tie (TeX's \linepenalty)
 
@@ -172,9 +173,9 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
             extra += COST_LOOSE * (1 + min(per_gap, 10.0))
         else:
             badness = 100 * (per_gap / LOOSE_EM) ** 3
-        if (m.strict_grid and slack > 0.02 * m.em
-                and m.han_sum[e] - m.han_sum[i] == e - i):
-            extra += COST_GRID_STRETCH
+        if m.strict_grid and slack > 0.02 * m.em:
+            pure_han = m.han_sum[e] - m.han_sum[i] == e - i
+            extra += COST_GRID_STRETCH if pure_han else COST_GRID_OFF
     if last and paragraph_end:
         count = m.count_sum[e] - m.count_sum[i]
         if count == 1:

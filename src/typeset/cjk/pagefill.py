@@ -84,27 +84,32 @@ def _restore(context, page_state, saved):
     context.running_elements.update({name: dict(v) for name, v in running.items()})
 
 
-def _lines(box, out):
+def _lines(box, out, images=None):
     if isinstance(box, boxes.LineBox):
         out.append(box)
         return out
+    if isinstance(box, boxes.ReplacedBox) and images is not None:
+        images.append(box)
     for child in getattr(box, 'children', ()):
         if child.is_in_normal_flow():
-            _lines(child, out)
+            _lines(child, out, images)
     return out
 
 
 def short_rows(page):
     """Grid rows left empty under the page's last line of text (0 when the grid is not
     strict: page fill is for the 公文 grid only)."""
-    lines = [ln for ln in _lines(page.children[0], []) if ln.height > 0]
+    images = []
+    lines = [ln for ln in _lines(page.children[0], [], images) if ln.height > 0]
     strict = [leaf for ln in lines for leaf in _text_leaves(ln)
               if getattr(leaf, '_cjk_para', None) is not None]
     if not lines or not strict or not _strict_grid(strict[0]):
         return 0
     pitch = max(set(ln.height for ln in lines), key=[ln.height for ln in lines].count)
     bottom = page.content_box_y() + page.height
-    last = max(ln.position_y + ln.height for ln in lines)
+    # an image below the last line ends the page where it ends
+    last = max([ln.position_y + ln.height for ln in lines]
+               + [im.position_y + im.margin_height() for im in images])
     return int((bottom - last) / pitch + (1 - EMPTY_ROW))
 
 
