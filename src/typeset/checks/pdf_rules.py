@@ -458,6 +458,12 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         for c, counter in ends.items():
             column_edges[(page.number, c)] = counter.most_common(1)[0][0]
     cell = layout.cell or _common_han_step(body) or layout.font_size
+    # glyphs that follow white space in the manuscript (第二条 当事人): the gap before
+    # them is a space, not spacing
+    after_space = defaultdict(set)
+    for p, m in zip(placed, match_of):
+        if m is not None and m in exp.space_before:
+            after_space[p.line.index].add(p.glyph)
     unavoidable = {kind: {_squeeze(t) for t in composition.lines(kind)} if composition else set()
                    for kind in ('loose', 'guzi')}
     for k, ln in enumerate(body):
@@ -502,7 +508,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
                                     f'the last line of the paragraph holds one character: {text}{why}', **at))
         if (continues and blk is not None and blk.align == 'justify' and not blk.in_table
                 and not blk.heading):
-            ratio = _widest_han_step(ln) / cell
+            ratio = _widest_han_step(ln, after_space[ln.index]) / cell
             if ratio > LOOSE_RATIO:
                 why = (' (unavoidable: no line breaks of the paragraph avoid it)'
                        if _squeeze(text) in unavoidable['loose'] else '')
@@ -532,12 +538,14 @@ def _squeeze(text: str) -> str:
     return ''.join(text.split())
 
 
-def _widest_han_step(line) -> float:
+def _widest_han_step(line, after_space=frozenset()) -> float:
     """The widest advance between two adjacent Han glyphs of a line, pt (a space between
-    them is text, not spacing: such a pair is not adjacent)."""
+    them is text, not spacing: such a pair, its second glyph in ``after_space``, is not
+    adjacent)."""
     glyphs = line.glyphs
-    return max((b.x0 - a.x0 for a, b in zip(glyphs, glyphs[1:])
-                if HAN.match(a.text) and HAN.match(b.text)), default=0.0)
+    return max((b.x0 - a.x0 for k, (a, b) in enumerate(zip(glyphs, glyphs[1:]))
+                if HAN.match(a.text) and HAN.match(b.text) and k + 1 not in after_space),
+               default=0.0)
 
 
 def _common_han_step(lines) -> float | None:
