@@ -129,8 +129,7 @@ def _text_leaves(box):
 def _attempts(page, rows):
     """Ways to fill the page, best first, at most ATTEMPTS: {paragraph text: lines}.
 
-    One line more on each of the ``rows`` cheapest paragraphs standing whole on the
-    page (拉行); one line less on the cheapest (缩行: what follows may then fit, a
+    One line more on each of the ``rows`` cheapest paragraphs begun on the page (拉行); one line less on the cheapest (缩行: what follows may then fit, a
     heading with its lines or a paragraph kept whole by widows/orphans); the next
     cheapest one line more."""
     longer, shorter, inner = _candidates(page)
@@ -149,8 +148,8 @@ def _attempts(page, rows):
 
 
 def _candidates(page):
-    """Paragraphs standing whole on the page, (extra cost, text, lines) for one line
-    more and for one line less, cheapest first; never a 孤字 or a loose line."""
+    """Paragraphs begun on the page, (extra cost, text, lines) for one line more and for
+    one line less, cheapest first; never a 孤字 or a loose line."""
     seen = {}
     for line in _lines(page.children[0], []):
         for leaf in _text_leaves(line):
@@ -162,8 +161,10 @@ def _candidates(page):
     longer, shorter, inner = [], [], []
     for text, (para, indices) in seen.items():
         _, metrics, first, measure, paragraph_end, gaps, count, cost = para
-        if indices != set(range(count)):
-            continue    # split across pages: a line more would go to the next page
+        if 0 not in indices:
+            continue    # begun on the page before, which stands as it is
+        # A paragraph split at the foot takes part too: when widows held its tail
+        # back, a line more lets one more line stay on this page.
         # a run followed by other boxes on its last line: they may absorb the line
         ways = ((count + 1, longer), (count - 1, shorter)) if paragraph_end else (
             (count + 1, inner),)
