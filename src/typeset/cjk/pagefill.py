@@ -138,10 +138,10 @@ def _attempts(page, rows):
         tried.append(dict((text, count) for _, text, count in longer[:rows]))
     if shorter:
         tried.append({shorter[0][1]: shorter[0][2]})
-    if inner:
+    for one in inner[:ATTEMPTS]:
         # a run of text inside a paragraph (bold lead sentences between): its line more
         # may or may not make the paragraph's; the layout will tell
-        tried.append(dict((text, count) for _, text, count in (longer + inner)[:rows]))
+        tried.append(dict((text, count) for _, text, count in longer[:rows - 1] + [one]))
     if len(longer) > rows:
         tried.append(dict((text, count) for _, text, count in longer[rows:2 * rows]))
     return tried[:ATTEMPTS]
