@@ -87,6 +87,9 @@ class Metrics:
     breaks: list
     em: float
     strict_grid: bool
+    # an opening mark set narrow by its blank left, per character: at a line start it
+    # gets that blank back (its glyph would stand out in the margin otherwise)
+    lead: list = field(default=None)
     starts: list = field(default=None)
     cap_sum: list = field(default=None)
     gap_sum: list = field(default=None)
@@ -95,6 +98,8 @@ class Metrics:
 
     def __post_init__(self):
         n = len(self.text)
+        if self.lead is None:
+            self.lead = [0.0] * n
         self.starts = _prefix(self.adv)
         self.cap_sum = _prefix(self.inner_cap)
         self.gap_sum = _prefix(self.gap)
@@ -146,14 +151,14 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
     e = _trim_end(m.text, i, j)
     if e <= i:
         return None
-    natural = m.starts[e] - m.starts[i]
+    natural = m.starts[e] - m.starts[i] + m.lead[i]
     extra = 0.0
     loose = guzi = False
     shrink = 0.0
     if natural > width + EPS:
         need = natural - width
         end_cap = m.end_cap[e - 1]
-        inner = m.cap_sum[e - 1] - m.cap_sum[i]
+        inner = m.cap_sum[e - 1] - m.cap_sum[i] - (m.inner_cap[i] if m.lead[i] else 0.0)
         if need > end_cap + inner + EPS:
             return None
         shrink = need

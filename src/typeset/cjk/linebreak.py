@@ -574,9 +574,10 @@ def _paragraph(text, style, context, settings):
     breaks = [b for b in range(1, n)
               if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
     breaks.append(n)
+    lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
     para.metrics = breaker.Metrics(
         text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
-        settings.strict_grid)
+        settings.strict_grid, lead)
     return para
 
 
@@ -591,7 +592,8 @@ def _shrink_trims(para, i, e, need):
     need -= take
     if need <= EPS:
         return trims
-    caps = {k: m.inner_cap[k] for k in range(i, end) if m.inner_cap[k] > 0}
+    caps = {k: m.inner_cap[k] for k in range(i, end)
+            if m.inner_cap[k] > 0 and not (k == i and m.lead[i])}
     total = sum(caps.values())
     ratio = min(1.0, need / total) if total else 0.0
     for k, cap in caps.items():
@@ -656,8 +658,13 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
     line_text = para.text[i:e]
     adv = para.adv[i:e]
     xoff = para.xoff[i:e]
-    if line.shrink > 0:
+    lead = para.metrics.lead[i]
+    if line.shrink > 0 or lead:
         adv, xoff = list(adv), list(xoff)
+        if lead:
+            # an opening mark starting the line keeps its blank: its ink stays inside
+            adv[0] += lead
+            xoff[0] = 0.0
         for k, (left, right) in _shrink_trims(para, i, e, line.shrink).items():
             adv[k - i] -= left + right
             xoff[k - i] -= left
