@@ -159,3 +159,11 @@ def test_pages_run_full_to_the_last_grid_row(notice):
         head = paras[0] if paras else []
         assert not (len(head) == 1 and indent_cells(head[0]) == 0.0
                     and len(paras) > 1), head[0].text
+
+
+def test_newspaper_columns_have_no_loose_line(tmp_path):
+    # 开明式 in narrow columns: the greedy splitter left two loose lines in the seed
+    found = check(Path(__file__).resolve().parents[1] / 'source' / 'report.md',
+                  tmp_path / 'news.pdf', style='newspaper')
+    assert not [f for f in found.findings if f.rule in ('loose-line', 'single-char-line',
+                                                         'line-start', 'line-end')]
