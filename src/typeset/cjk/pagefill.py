@@ -138,7 +138,7 @@ def _attempts(page, rows):
         tried.append(dict((text, count) for _, text, count in longer[:rows]))
     if shorter:
         tried.append({shorter[0][1]: shorter[0][2]})
-    for one in inner[:ATTEMPTS]:
+    for one in inner[:1]:
         # a run of text inside a paragraph (bold lead sentences between): its line more
         # may or may not make the paragraph's; the layout will tell
         tried.append(dict((text, count) for _, text, count in longer[:rows - 1] + [one]))
