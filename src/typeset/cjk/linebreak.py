@@ -562,6 +562,8 @@ def _paragraph(text, style, context, settings):
         # beside an opening bracket, then any mark), at a cost: it moves the columns
         # after it off the grid, as pushing a character down does.
         inner_cap[i] = cap
+    # where justify.py puts space: the same rule, so that the stretch weighed here is
+    # the stretch drawn
     gap = [0] * n
     for k in range(1, n):
         a, b = text[k - 1], text[k]
@@ -569,7 +571,7 @@ def _paragraph(text, style, context, settings):
             gap[k] = 1
         elif a == b and a in C.TWINS:
             gap[k] = 0
-        elif b != ' ' and (kind[k - 1] == 'W' or kind[k] == 'W'):
+        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
             gap[k] = 1
     breaks = [b for b in range(1, n)
               if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
