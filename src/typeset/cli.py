@@ -134,6 +134,19 @@ def preview(source, outdir, dpi, style, pdf_path):
 
 
 @main.command()
+@click.argument('source', type=click.Path(dir_okay=False))
+@click.option('-o', '--output', type=click.Path(dir_okay=False), help='Markdown to write (default: <name>.md beside SOURCE).')
+@guarded
+def convert(source, output):
+    """Write SOURCE (.docx, .txt, .md) as the Markdown manuscript typeset sets for it."""
+    from .writers.markdown import convert as convert_to_markdown
+    result = convert_to_markdown(source, output)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    click.echo(f'{result.output}: Markdown')
+
+
+@main.command()
 @guarded
 def styles():
     """List the house styles."""

@@ -575,6 +575,8 @@ def find_title(blocks: list, styles) -> tuple[dict, list[Para], list]:
     top = [b for b in blocks[:6] if isinstance(b, Para)]
     titled = [b for b in top if styles.name(b.style) in TITLE_NAMES]
     first = titled[0] if titled else next((b for b in top[:3] if b.center and not b.label), None)
+    if first is None and blocks and blocks[0] is (top[0] if top else None) and stands_alone(top[0]):
+        first = top[0]   # as in a plain-text manuscript, a first line that stands alone
     if first is None:
         return {}, [], blocks
     at = blocks.index(first)
@@ -584,7 +586,7 @@ def find_title(blocks: list, styles) -> tuple[dict, list[Para], list]:
             break
         text = block.text().strip()
         name = styles.name(block.style)
-        if name in SUBTITLE_NAMES or (block.center and (DATE_LINE.match(text) or text[:1] in '（(')):
+        if name in SUBTITLE_NAMES or (block.center and (DATE_LINE.match(text) or text[:1] in '（(—－')):
             subtitle.append(block)
         elif not subtitle and (name in TITLE_NAMES or (block.center and not titled and len(text) <= 40
                                                        and not any(c in text for c in '。！？；'))):
@@ -599,6 +601,12 @@ def find_title(blocks: list, styles) -> tuple[dict, list[Para], list]:
         if len(meta[key]) == 1:
             meta[key] = meta[key][0]
     return meta, used, [b for b in blocks if b not in used]
+
+
+def stands_alone(para: Para) -> bool:
+    text = para.text().strip()
+    return (not para.label and para.heading in (None, 1) and not numbered_or_bulleted(text)
+            and heading_level(text) == 2)
 
 
 def lines_of(para: Para) -> list[str]:

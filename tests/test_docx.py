@@ -1,0 +1,363 @@
+"""Word .docx manuscripts: what is kept, what is cleaned, and what is never let in.
+
+Fixtures: lo-report.docx was written by LibreOffice Writer (tests/fixtures/docx/
+make_libreoffice.py); the others are made here, with python-docx for what a user types
+and as raw OOXML for what python-docx cannot write (list numbering, notes, tracked
+changes, comments, fields) and for hostile files.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from click.testing import CliRunner
+
+import typeset
+from typeset import cli
+from typeset.source import read_source
+
+from conftest import HAN, pdf_text, without_space
+
+docx = pytest.importorskip('docx')   # python-docx, of the test extra
+from docx.enum.text import WD_ALIGN_PARAGRAPH  # noqa: E402
+from docx.shared import Mm  # noqa: E402
+
+FIXTURES = Path(__file__).parent / 'fixtures' / 'docx'
+NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+      'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+      'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+      'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"')
+REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+
+
+# --- making .docx files -----------------------------------------------------------------
+
+def raw_docx(path: Path, body: str, *, rels=(), parts=None, prolog: str = '') -> Path:
+    """A .docx written as OOXML: `rels` are (id, type, target, external) of document.xml."""
+    rel_xml = ''.join(f'<Relationship Id="{i}" Type="{REL}{t}" Target="{target}"'
+                      + (' TargetMode="External"' if ext else '') + '/>' for i, t, target, ext in rels)
+    members = {
+        '[Content_Types].xml': '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/'
+        'xml"/></Types>',
+        '_rels/.rels': '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}officeDocument" '
+        'Target="word/document.xml"/></Relationships>',
+        'word/_rels/document.xml.rels': '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http:'
+        f'//schemas.openxmlformats.org/package/2006/relationships">{rel_xml}</Relationships>',
+        'word/document.xml': f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<w:document {NS}><w:body>'
+        f'{body}</w:body></w:document>',
+    }
+    members.update(parts or {})
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def para(text: str = '', *, bold: bool = False, ppr: str = '', runs: str = '') -> str:
+    rpr = '<w:rPr><w:b/></w:rPr>' if bold else ''
+    run = f'<w:r>{rpr}<w:t xml:space="preserve">{text}</w:t></w:r>' if text else ''
+    return f'<w:p><w:pPr>{ppr}</w:pPr>{run}{runs}</w:p>'
+
+
+def part(root: str, inner: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?><w:{root} {NS}>{inner}</w:{root}>'
+
+
+def png(width: int = 60, height: int = 30) -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new('RGB', (width, height), (200, 30, 30)).save(out, 'PNG')
+    return out.getvalue()
+
+
+def inline_image(rid: str, attr: str = 'r:embed') -> str:
+    return ('<w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="457200"/><wp:docPr id="1" name="p"/>'
+            '<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            f'<pic:pic><pic:blipFill><a:blip {attr}="{rid}"/></pic:blipFill></pic:pic></a:graphicData>'
+            '</a:graphic></wp:inline></w:drawing></w:r>')
+
+
+@pytest.fixture(scope='module')
+def typed_docx(tmp_path_factory) -> Path:
+    """What a user types in Word, written by python-docx."""
+    folder = tmp_path_factory.mktemp('typed')
+    (folder / 'pic.png').write_bytes(png())
+    d = docx.Document()
+    title = d.add_paragraph('关于加强基层治理体系建设的意见')
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    d.add_paragraph('各区县人民政府，市政府各部门：')
+    d.add_paragraph('\u3000\u3000为深入贯彻落实党中央决策部署，现提出如下意见。')
+    d.add_heading('总体要求', level=1)
+    p = d.add_paragraph()
+    p.add_run('始终把党的领导落实到行动上。').bold = True
+    p.add_run('切实增强政治意识，坚定不移推进改革。')
+    p = d.add_paragraph('手动换行之前')
+    p.add_run().add_break()
+    p.add_run('手动换行之后。')
+    table = d.add_table(rows=3, cols=3)
+    table.style = 'Table Grid'
+    for i, text in enumerate(['项目', '数量', '备注']):
+        table.cell(0, i).text = text
+    table.cell(1, 0).merge(table.cell(2, 0)).text = '合并行'
+    table.cell(1, 1).merge(table.cell(1, 2)).text = '合并列'
+    table.cell(2, 1).text = '十二'
+    table.cell(2, 2).text = '无'
+    d.add_paragraph().add_run().add_picture(str(folder / 'pic.png'), width=Mm(40))
+    d.add_paragraph('\t\t\t某某市人民政府')
+    path = folder / 'typed.docx'
+    d.save(path)
+    return path
+
+
+def build(path: Path, **kwargs):
+    out = path.with_suffix('.pdf')
+    return out, typeset.build(path, out, **kwargs)
+
+
+def faces(pdf: Path, text: str) -> set[str]:
+    """The fonts the characters of `text` are drawn in, where the PDF has it in one run."""
+    with pdfplumber.open(pdf) as doc:
+        chars = [c for page in doc.pages for c in page.chars]
+    s = ''.join(c['text'] for c in chars)
+    at = s.find(text)
+    assert at >= 0, f'{text} not in the PDF'
+    return {c['fontname'].split('+')[-1] for c in chars[at:at + len(text)]}
+
+
+# --- what is kept -----------------------------------------------------------------------
+
+def test_libreoffice_report_keeps_every_han_in_order_with_its_structure(tmp_path):
+    """A report written by LibreOffice Writer: every Han character in order, parts as
+    headings, bold lead sentences as lead sentences, the table drawn, the footnote set."""
+    src = tmp_path / 'lo-report.docx'
+    src.write_bytes((FIXTURES / 'lo-report.docx').read_bytes())
+    out, result = build(src)
+    assert not result.errors, result.errors
+    note = '注文指规模以上工业'
+    expected = ''.join(HAN.findall((FIXTURES / 'lo-report.txt').read_text(encoding='utf-8')))
+    got = ''.join(HAN.findall(pdf_text(out)))
+    assert got.count(note) == 1
+    assert got.replace(note, '') == expected.replace(note, '')
+    assert faces(out, '一、2025年工作及') == {'FandolHei'}
+    assert faces(out, '一是经济增长好于预期。') == {'FandolKai'}
+    assert faces(out, '地区生产总值增长') == {'FandolFang'}
+    with pdfplumber.open(out) as doc:
+        page = next(p for p in doc.pages if '工业增加值7.5%' in ''.join(c['text'] for c in p.chars))
+        assert len(page.edges) >= 8, 'the table has no rules'
+
+
+def test_typed_document_keeps_title_headings_lead_table_and_image(typed_docx):
+    source = read_source(typed_docx)
+    assert source.meta['title'] == '关于加强基层治理体系建设的意见'
+    assert '## 总体要求' in source.body
+    assert '**始终把党的领导落实到行动上。**切实' in source.body
+    assert '手动换行之前手动换行之后。' in source.body, 'a manual break between Han is no space'
+    assert '<td rowspan="2">合并行</td><td colspan="2">合并列</td>' in source.body
+    assert '\n某某市人民政府\n' in source.body, 'the tabs that pushed the signature right are gone'
+    assert '为深入' in source.body and '\u3000' not in source.body.split('为深入')[0].split('\n')[-1]
+    out, result = build(typed_docx)
+    assert not result.errors, result.errors
+    assert faces(out, '关于加强基层治理') == {'Noto-Serif-CJK-SC-Bold'}
+    assert faces(out, '始终把党的领导落实到行动上。') == {'FandolKai'}
+    with pdfplumber.open(out) as doc:
+        assert doc.pages[0].images, 'the embedded picture is drawn'
+        html_addressee = typeset.prepare(typed_docx).html
+    assert '<p class="addressee">各区县人民政府，市政府各部门：</p>' in html_addressee
+
+
+NUMBERING = part('numbering', (
+    '<w:abstractNum w:abstractNumId="1">'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+    '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%3."/></w:lvl>'
+    '</w:abstractNum><w:num w:numId="5"><w:abstractNumId w:val="1"/></w:num>'))
+
+
+def numbered(text: str, level: int) -> str:
+    return para(text, ppr=f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="5"/></w:numPr>')
+
+
+def test_word_list_numbering_becomes_the_labels_word_shows_at_the_txt_levels(tmp_path):
+    body = (para('题目') + numbered('总体要求', 0) + numbered('工作目标', 1) + numbered('具体措施', 2)
+            + numbered('第二项措施', 2) + numbered('基本原则', 1) + numbered('保障措施', 0)
+            + numbered('加强组织领导，各部门要切实履行职责，确保各项任务落到实处。', 1))
+    src = raw_docx(tmp_path / 'numbered.docx', body, rels=[('rIdN', 'numbering', 'numbering.xml', False)],
+                   parts={'word/numbering.xml': NUMBERING})
+    lines = [ln for ln in read_source(src).body.split('\n') if ln]
+    assert lines == ['## 一、总体要求', '### （一）工作目标', '#### 1\\.具体措施', '#### 2\\.第二项措施',
+                     '### （二）基本原则', '## 二、保障措施',
+                     '（一）加强组织领导，各部门要切实履行职责，确保各项任务落到实处。']
+    txt = tmp_path / 'numbered.txt'
+    txt.write_text('题目\n一、总体要求\n（一）工作目标\n1.具体措施\n', encoding='utf-8')
+    assert [ln for ln in read_source(txt).body.split('\n') if ln][1:4] == lines[:3]
+
+
+FOOTNOTES = part('footnotes', (
+    '<w:footnote w:id="0" w:type="separator"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> 脚注的文字。</w:t>'
+    '</w:r></w:p></w:footnote>'))
+ENDNOTES = part('endnotes', '<w:endnote w:id="1"><w:p><w:r><w:t>尾注的文字。</w:t></w:r></w:p></w:endnote>')
+
+
+def test_footnotes_and_endnotes_are_set(tmp_path):
+    body = (para('题目') + para('正文有脚注', runs='<w:r><w:footnoteReference w:id="1"/></w:r>'
+                               '<w:r><w:t>也有尾注</w:t></w:r><w:r><w:endnoteReference w:id="1"/></w:r>'
+                               '<w:r><w:t>。</w:t></w:r>'))
+    src = raw_docx(tmp_path / 'notes.docx', body,
+                   rels=[('rF', 'footnotes', 'footnotes.xml', False), ('rE', 'endnotes', 'endnotes.xml', False)],
+                   parts={'word/footnotes.xml': FOOTNOTES, 'word/endnotes.xml': ENDNOTES})
+    out, result = build(src)
+    text = without_space(pdf_text(out))
+    assert '正文有脚注1也有尾注2。' in text
+    assert '脚注的文字。' in text and '尾注的文字。' in text
+
+
+def test_fields_tracked_changes_and_comments_are_cleaned_and_reported(tmp_path):
+    field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>7</w:t></w:r>'
+             '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    date = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> DATE </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>2026年1月5日</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    toc = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>TOC \\o "1-3"</w:instrText>'
+           '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>目录条目 3</w:t></w:r></w:p>'
+           '<w:p><w:r><w:t>目录条目二 5</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    body = (para('题目') + toc + para('第', runs=field + '<w:r><w:t>页，日期</w:t></w:r>' + date)
+            + para('原有', runs='<w:ins w:id="1" w:author="a"><w:r><w:t>插入的</w:t></w:r></w:ins>'
+                   '<w:del w:id="2" w:author="a"><w:r><w:delText>删除的</w:delText></w:r></w:del>'
+                   '<w:r><w:t>文字。</w:t></w:r>')
+            + para('批注在此', runs='<w:r><w:commentReference w:id="0"/></w:r><w:r><w:t>。</w:t></w:r>'))
+    comments = part('comments', '<w:comment w:id="0" w:author="a"><w:p><w:r><w:t>批注内容不入正文'
+                    '</w:t></w:r></w:p></w:comment>')
+    src = raw_docx(tmp_path / 'clean.docx', body, rels=[('rC', 'comments', 'comments.xml', False)],
+                   parts={'word/comments.xml': comments})
+    source = read_source(src)
+    lines = [ln for ln in source.body.split('\n') if ln]
+    assert lines == ['第页，日期2026年1月5日', '原有插入的文字。', '批注在此。']
+    notes = '\n'.join(source.notes)
+    assert 'tracked changes accepted (1 insertions, 1 deletions)' in notes
+    assert '1 comment(s) dropped at 第4段' in notes
+    assert 'PAGE ×1' in notes and 'TOC ×1' in notes
+
+
+# --- convert ----------------------------------------------------------------------------
+
+def test_converted_markdown_builds_the_same_pdf_bytes(typed_docx, tmp_path, monkeypatch):
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', '1767225600')
+    md = tmp_path / 'typed.md'
+    run = CliRunner().invoke(cli.main, ['convert', str(typed_docx), '-o', str(md)])
+    assert run.exit_code == 0, run.output
+    text = md.read_text(encoding='utf-8')
+    assert text.startswith('---\ntitle: 关于加强基层治理体系建设的意见\n---\n')
+    assert re.search(r'\n!\[\]\(data:image/png;base64,[A-Za-z0-9+/=]+\)\n', text)
+    from_docx = tmp_path / 'from-docx.pdf'
+    from_md = tmp_path / 'from-md.pdf'
+    typeset.build(typed_docx, from_docx)
+    typeset.build(md, from_md)
+    assert from_docx.read_bytes() == from_md.read_bytes()
+
+
+def test_check_places_findings_in_a_docx_as_paragraph_numbers(tmp_path):
+    body = para('题目') + para('第二段文字。') + para('这里有半角逗号,在汉字之间。')
+    src = raw_docx(tmp_path / 'lint.docx', body)
+    result = typeset.check(src, source_only=True)
+    found = [f for f in result.findings if f.rule == 'halfwidth-punct']
+    assert found and found[0].paragraph == 3
+    assert 'lint.docx 第3段' in str(found[0])
+
+
+# --- what is never let in ---------------------------------------------------------------
+
+def test_linked_image_is_refused_with_a_finding_and_never_read(tmp_path):
+    body = para('题目') + para('图片：', runs=inline_image('rL', 'r:link'))
+    src = raw_docx(tmp_path / 'linked.docx', body, rels=[('rL', 'image', 'file:///etc/passwd', True)])
+    out, result = build(src)
+    refused = [f for f in result.findings if f.rule == 'resource-outside-project']
+    assert refused and refused[0].paragraph == 2 and 'file:///etc/passwd' in refused[0].message
+    with pdfplumber.open(out) as doc:
+        assert not doc.pages[0].images
+    assert 'root' not in pdf_text(out)
+
+
+def test_external_relationship_behind_an_embed_id_is_refused(tmp_path):
+    body = para('题目') + para('图片：', runs=inline_image('rX'))
+    src = raw_docx(tmp_path / 'external.docx', body, rels=[('rX', 'image', 'http://127.0.0.1:9/x.png', True)])
+    out, result = build(src)
+    assert [f for f in result.findings if f.rule == 'resource-outside-project']
+
+
+def test_xml_entities_are_never_expanded(tmp_path):
+    prolog = ('<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
+              '<!ENTITY a "哈哈哈哈哈哈哈哈哈哈"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+              '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">'
+              '<!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]>')
+    body = para('题目') + para('文件内容：&xxe;。笑声：&f;。')
+    src = raw_docx(tmp_path / 'xxe.docx', body, prolog=prolog)
+    start = time.perf_counter()
+    out, result = build(src)
+    assert time.perf_counter() - start < 60
+    text = pdf_text(out)
+    assert 'root' not in text and '哈' not in text
+    assert '文件内容：。笑声：。' in without_space(text)
+    assert any('declares a DTD' in n for n in result.notes)
+
+
+def cli_error(path: Path) -> str:
+    run = CliRunner().invoke(cli.main, ['build', str(path), '-o', str(path.with_suffix('.pdf'))])
+    assert run.exit_code == 2, run.output
+    lines = run.output.strip().split('\n')
+    assert len(lines) == 1 and 'Traceback' not in run.output, run.output
+    return lines[0]
+
+
+def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
+    src = tmp_path / 'bomb.docx'
+    raw_docx(src, para('题目'))
+    with zipfile.ZipFile(src, 'a', zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr('word/media/bomb.bin', b'\0' * (40 * 1024 * 1024))
+    assert 'zip bomb' in cli_error(src)
+
+
+def test_huge_part_deep_nesting_and_broken_xml_are_one_line_errors(tmp_path):
+    deep = '<w:tbl><w:tr><w:tc>' * 20 + para('深') + '</w:tc></w:tr></w:tbl>' * 20
+    assert 'nested' in cli_error(raw_docx(tmp_path / 'deep.docx', deep))
+    deeper = '<w:sdt><w:sdtContent>' * 300 + para('深') + '</w:sdtContent></w:sdt>' * 300
+    assert 'nests elements more than' in cli_error(raw_docx(tmp_path / 'deeper.docx', deeper))
+    assert 'broken XML' in cli_error(raw_docx(tmp_path / 'broken.docx', '<w:p><w:r><w:t>断</w:r></w:p>'))
+
+
+def test_a_part_over_its_cap_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from typeset.readers import docx_package
+    monkeypatch.setattr(docx_package, 'MAX_PART_BYTES', 1024 * 1024)
+    huge = raw_docx(tmp_path / 'huge.docx', para('题目') + para(os.urandom(800_000).hex()))
+    assert 'MB unpacked; parts up to 1 MB' in cli_error(huge)
+
+
+@pytest.mark.parametrize('name, data, said', [
+    ('old.doc', b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' + b'\0' * 600, 'old Word document (.doc)'),
+    ('wps.wps', b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1' + b'\0' * 600, 'WPS Office document (.wps)'),
+    ('odt.odt', None, 'OpenDocument'),
+    ('junk.docx', b'PK\x03\x04 not really a zip', 'damaged ZIP'),
+])
+def test_other_formats_are_named_with_what_to_do(tmp_path, name, data, said):
+    path = tmp_path / name
+    if data is None:
+        with zipfile.ZipFile(path, 'w') as zf:
+            zf.writestr('mimetype', 'application/vnd.oasis.opendocument.text')
+            zf.writestr('content.xml', '<office:document-content/>')
+    else:
+        path.write_bytes(data)
+    message = cli_error(path)
+    assert said in message
+    if name != 'junk.docx':
+        assert 'save it as Word document (.docx)' in message
