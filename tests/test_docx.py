@@ -259,7 +259,7 @@ def test_converted_markdown_builds_the_same_pdf_bytes(typed_docx, tmp_path, monk
     assert run.exit_code == 0, run.output
     text = md.read_text(encoding='utf-8')
     assert text.startswith('---\ntitle: 关于加强基层治理体系建设的意见\n---\n')
-    assert re.search(r'\n!\[\]\(data:image/png;base64,[A-Za-z0-9+/=]+\)\n', text)
+    assert re.search(r'\n<p><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="" /></p>\n', text)
     from_docx = tmp_path / 'from-docx.pdf'
     from_md = tmp_path / 'from-md.pdf'
     typeset.build(typed_docx, from_docx)

@@ -23,5 +23,11 @@ def check(source='source/report.md', output=None, *, style=None, source_only=Fal
     return run_check(source, output, style=style, source_only=source_only)
 
 
-__all__ = ['build', 'check', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
+def convert(source, output=None):
+    """Write a manuscript (.docx, .txt, .md) as the Markdown typeset sets (`typeset convert`)."""
+    from .writers.markdown import convert as convert_to_markdown
+    return convert_to_markdown(source, output)
+
+
+__all__ = ['build', 'check', 'convert', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
            'STYLES_DIR', 'list_styles', '__version__']

@@ -72,7 +72,7 @@ def print_findings(findings) -> None:
 @click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
 @guarded
 def build(source, output, style, proof, marks):
-    """Build SOURCE (.md or .txt) into a PDF."""
+    """Build SOURCE (.md, .txt or .docx) into a PDF."""
     if marks and not proof:
         raise InputError('--marks goes with --proof: use build --proof --marks')
     result = pipeline.build(source, output, style=style)
@@ -139,7 +139,7 @@ def preview(source, outdir, dpi, style, pdf_path):
 @guarded
 def convert(source, output):
     """Write SOURCE (.docx, .txt, .md) as the Markdown manuscript typeset sets for it."""
-    from .writers.markdown import convert as convert_to_markdown
+    from . import convert as convert_to_markdown
     result = convert_to_markdown(source, output)
     for note in result.notes:
         click.echo(f'note: {note}', err=True)

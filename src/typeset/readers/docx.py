@@ -432,7 +432,9 @@ def inline_markdown(cells: list, *, formatting: bool = True) -> str:
     out = []
     for chunk, bold, italic in groups(cells):
         if isinstance(chunk, Special):
-            out.append(f'[^{chunk.value}]' if chunk.kind == 'note' else f'![]({chunk.value})')
+            # An image as raw HTML: Python-Markdown reads ![](…) a character at a time,
+            # seconds over the megabytes of a data: URL.
+            out.append(f'[^{chunk.value}]' if chunk.kind == 'note' else f'<img src="{chunk.value}" alt="" />')
             continue
         if not (formatting and (bold or italic)) or not chunk.strip():
             out.append(escape(chunk))
@@ -517,6 +519,9 @@ class Writer:
 
     def paragraph(self, para: Para) -> str:
         cells = join_breaks(para.cells)
+        if all(isinstance(c, Special) and c.kind == 'image' for c, _, _ in cells):
+            # A picture on its own is a raw HTML block, which Python-Markdown stashes whole.
+            return '<p>' + inline_html(cells) + '</p>'
         if para.label and not para.bullet:
             fmt = next(((b, i) for c, b, i in cells if isinstance(c, str)), (False, False))
             sep = '' if para.label[-1:] in '、.．）)：:' or not para.label else '\u3000'

@@ -18,6 +18,7 @@ import io
 import posixpath
 import pyexpat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, TreeBuilder
 
@@ -73,8 +74,12 @@ class Package:
     def read(self, name: str) -> bytes:
         """A member's bytes, never more than its checked size, whatever it inflates to."""
         info = self.zf.getinfo(name)
-        with self.zf.open(info) as f:
-            data = f.read(info.file_size + 1)
+        try:
+            with self.zf.open(info) as f:
+                data = f.read(info.file_size + 1)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError) as e:
+            raise InputError(f'{name} cannot be unpacked (damaged or unsupported ZIP member: {e})',
+                             self.path) from None
         if len(data) > info.file_size:   # zipfile stops at the declared size; be sure
             raise InputError(f'{name} inflates beyond its declared size: a damaged or hostile file',
                              self.path)
