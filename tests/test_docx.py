@@ -202,6 +202,36 @@ def test_word_list_numbering_becomes_the_labels_word_shows_at_the_txt_levels(tmp
     assert [ln for ln in read_source(txt).body.split('\n') if ln][1:4] == lines[:3]
 
 
+STYLES = part('styles', (
+    '<w:style w:type="paragraph" w:default="1" w:styleId="a"><w:name w:val="Normal"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/><w:basedOn w:val="a"/>'
+    '<w:pPr><w:numPr><w:numId w:val="7"/></w:numPr><w:outlineLvl w:val="0"/></w:pPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="2"><w:name w:val="heading 2"/><w:basedOn w:val="a"/>'
+    '<w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="7"/></w:numPr><w:outlineLvl w:val="1"/></w:pPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="a5"><w:name w:val="Title"/><w:basedOn w:val="a"/></w:style>'))
+HEADING_NUMBERING = part('numbering', (
+    '<w:abstractNum w:abstractNumId="3">'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCountingThousand"/><w:pStyle w:val="1"/>'
+    '<w:lvlText w:val="%1、"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCountingThousand"/><w:pStyle w:val="2"/>'
+    '<w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum><w:num w:numId="7"><w:abstractNumId w:val="3"/></w:num>'))
+
+
+def test_heading_styles_numbered_by_a_multilevel_list(tmp_path):
+    """Word's usual way: Heading 1/2 linked to the levels of one list (styleIds in a
+    Chinese Word are "1", "2"; the names say heading)."""
+    body = (para('关于某事的报告', ppr='<w:pStyle w:val="a5"/>') + para('总体要求', ppr='<w:pStyle w:val="1"/>')
+            + para('工作目标', ppr='<w:pStyle w:val="2"/>') + para('正文。')
+            + para('主要任务', ppr='<w:pStyle w:val="2"/>') + para('保障措施', ppr='<w:pStyle w:val="1"/>'))
+    src = raw_docx(tmp_path / 'headings.docx', body,
+                   rels=[('rS', 'styles', 'styles.xml', False), ('rN', 'numbering', 'numbering.xml', False)],
+                   parts={'word/styles.xml': STYLES, 'word/numbering.xml': HEADING_NUMBERING})
+    source = read_source(src)
+    assert source.meta['title'] == '关于某事的报告'
+    assert [ln for ln in source.body.split('\n') if ln] == [
+        '## 一、总体要求', '### （一）工作目标', '正文。', '### （二）主要任务', '## 二、保障措施']
+
+
 FOOTNOTES = part('footnotes', (
     '<w:footnote w:id="0" w:type="separator"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
     '<w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> 脚注的文字。</w:t>'

@@ -112,6 +112,7 @@ class Document:
         self.field_counts = {'dropped': Counter(), 'kept': Counter()}
         self.refused: list[tuple[Para, str]] = []
         self.skipped_images: Counter = Counter()
+        self.left_out: Counter = Counter()   # what is not set, for a note
         self.note_defs: dict[str, list] = {}
         self.para: Para | None = None
 
@@ -173,7 +174,7 @@ class Document:
         para.cells = strip_blank(para.cells)
         numbered = num_pr(ppr) or self.styles.first(style, 'num')
         if numbered and numbered[0] != '0' and para.cells:
-            found = self.numbering.label(*numbered)
+            found = self.numbering.label(*numbered, style or self.styles.default_paragraph)
             if found:
                 para.label, para.bullet = found
         if para.cells:
@@ -242,6 +243,7 @@ class Document:
                 self.note_reference(tag[:-len('Reference')], el.get(w('id'), ''), out)
             elif tag in ('drawing', 'pict', 'object'):
                 self.images(el, out)
+                self.left_out['text box(es)'] += sum(1 for _ in el.iter(w('txbxContent')))
             elif tag == 'commentReference':
                 self.comment_paras.append(self.para)
             elif tag == 'AlternateContent':
@@ -450,12 +452,14 @@ def inline_markdown(cells: list, *, formatting: bool = True) -> str:
     return text
 
 
-def inline_html(cells: list) -> str:
+def inline_html(cells: list, left_out: Counter | None = None) -> str:
     out = []
     for chunk, bold, italic in groups(cells):
         if isinstance(chunk, Special):
             if chunk.kind == 'image':
                 out.append(f'<img src="{chunk.value}" alt="" />')
+            elif left_out is not None:   # Markdown footnotes cannot be referred to from HTML
+                left_out['footnote(s) in table cells'] += 1
             continue
         text = html.escape(chunk, quote=False)
         if italic:
@@ -564,7 +568,7 @@ class Writer:
             else:
                 cells = join_breaks(block.cells)
                 label = [(c, False, False) for c in (block.label or '')]
-                parts.append(inline_html(label + cells))
+                parts.append(inline_html(label + cells, self.doc.left_out))
         return '<br />'.join(parts)
 
 
@@ -672,4 +676,9 @@ def reports(document: Document) -> list[str]:
                      + ' (page numbers and contents are the style\'s)')
     for what, n in document.skipped_images.items():
         notes.append(f'{path}: {n} image(s) not set: {what}')
+    for what, n in document.left_out.items():
+        notes.append(f'{path}: {n} {what} not set')
+    if document.fields:
+        notes.append(f'{path}: a field (Word\'s {{…}} codes) is opened and never closed: '
+                     'text after it may be missing; update the fields in Word and save again')
     return notes

@@ -103,14 +103,16 @@ def read_styles(root) -> Styles:
     return styles
 
 
-def num_pr(ppr) -> tuple[str, int] | None:
+def num_pr(ppr) -> tuple[str, int | None] | None:
+    """(numId, ilvl) of a paragraph's or style's numbering; ilvl None when not given (a
+    style linked to a level of a multilevel list names no level: the list names the style)."""
     np = ppr.find(w('numPr')) if ppr is not None else None
     if np is None:
         return None
-    num_id, ilvl = val(np.find(w('numId'))), val(np.find(w('ilvl')), '0')
+    num_id, ilvl = val(np.find(w('numId'))), val(np.find(w('ilvl')))
     if num_id is None:
         return None
-    return num_id, int(ilvl) if ilvl.isdigit() and int(ilvl) < 9 else 0
+    return num_id, int(ilvl) if ilvl and ilvl.isdigit() and int(ilvl) < 9 else None
 
 
 # --- list numbering --------------------------------------------------------------------
@@ -121,6 +123,7 @@ class Level:
     fmt: str = 'decimal'
     text: str = '%1.'
     legal: bool = False   # isLgl: the lower levels' numbers shown as Arabic digits
+    style: str | None = None   # the paragraph style linked to this level (heading numbering)
 
 
 class Numbering:
@@ -146,13 +149,15 @@ class Numbering:
                     overrides[_int(o.get(w('ilvl')), 0)] = _int(val(start), 1)
             self.nums[el.get(w('numId'), '')] = (val(el.find(w('abstractNumId')), ''), overrides)
 
-    def label(self, num_id: str, ilvl: int) -> tuple[str, bool] | None:
+    def label(self, num_id: str, ilvl: int | None, style: str | None = None) -> tuple[str, bool] | None:
         """The label Word shows for the next paragraph of this list, and whether it is a
         bullet; None for no numbering (numId 0, or a list that is not defined)."""
         if num_id not in self.nums:
             return None
         abstract_id, overrides = self.nums[num_id]
         levels = self.abstract.get(abstract_id)
+        if ilvl is None:
+            ilvl = next((lv for lv, level in (levels or {}).items() if style and level.style == style), 0)
         if not levels or ilvl not in levels:
             return None
         counts = self.counters.setdefault(abstract_id, [None] * 9)
@@ -181,7 +186,7 @@ def _level(lvl) -> Level:
     return Level(start=_int(val(lvl.find(w('start'))), 1),
                  fmt=val(lvl.find(w('numFmt')), 'decimal'),
                  text=val(lvl.find(w('lvlText')), ''),
-                 legal=bool(on(lvl.find(w('isLgl')))))
+                 legal=bool(on(lvl.find(w('isLgl')))), style=val(lvl.find(w('pStyle'))))
 
 
 def _int(value, default: int) -> int:
