@@ -35,6 +35,10 @@ NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
       'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
       'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"')
 REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+WML = 'application/vnd.openxmlformats-officedocument.wordprocessingml.'
+CONTENT_TYPES = {f'word/{name}.xml': f'{WML}{kind}+xml' for name, kind in [
+    ('document', 'document.main'), ('styles', 'styles'), ('numbering', 'numbering'),
+    ('footnotes', 'footnotes'), ('endnotes', 'endnotes'), ('comments', 'comments')]}
 
 
 # --- making .docx files -----------------------------------------------------------------
@@ -43,11 +47,13 @@ def raw_docx(path: Path, body: str, *, rels=(), parts=None, prolog: str = '') ->
     """A .docx written as OOXML: `rels` are (id, type, target, external) of document.xml."""
     rel_xml = ''.join(f'<Relationship Id="{i}" Type="{REL}{t}" Target="{target}"'
                       + (' TargetMode="External"' if ext else '') + '/>' for i, t, target, ext in rels)
+    overrides = ''.join(f'<Override PartName="/{name}" ContentType="{CONTENT_TYPES[name]}"/>'
+                        for name in ['word/document.xml', *(parts or {})] if name in CONTENT_TYPES)
     members = {
         '[Content_Types].xml': '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
         'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
         'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/'
-        'xml"/></Types>',
+        f'xml"/><Default Extension="png" ContentType="image/png"/>{overrides}</Types>',
         '_rels/.rels': '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
         f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}officeDocument" '
         'Target="word/document.xml"/></Relationships>',
@@ -273,11 +279,11 @@ def test_fields_tracked_changes_and_comments_are_cleaned_and_reported(tmp_path):
                    parts={'word/comments.xml': comments})
     source = read_source(src)
     lines = [ln for ln in source.body.split('\n') if ln]
-    assert lines == ['第页，日期2026年1月5日', '原有插入的文字。', '批注在此。']
+    assert lines == ['第7页，日期2026年1月5日', '原有插入的文字。', '批注在此。']
     notes = '\n'.join(source.notes)
     assert 'tracked changes accepted (1 insertions, 1 deletions)' in notes
     assert '1 comment(s) dropped at 第4段' in notes
-    assert 'PAGE ×1' in notes and 'TOC ×1' in notes
+    assert 'fields dropped: TOC ×1' in notes and 'kept as Word last showed them: PAGE ×1' in notes
 
 
 # --- convert ----------------------------------------------------------------------------
@@ -391,3 +397,96 @@ def test_other_formats_are_named_with_what_to_do(tmp_path, name, data, said):
     assert said in message
     if name != 'junk.docx':
         assert 'save it as Word document (.docx)' in message
+
+
+# --- every feature at once, and the same written by LibreOffice -------------------------
+
+FEATURE_NUMBERING = part('numbering', (
+    '<w:abstractNum w:abstractNumId="3">'
+    '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCountingThousand"/><w:pStyle w:val="1"/>'
+    '<w:lvlText w:val="%1、"/></w:lvl>'
+    '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCountingThousand"/><w:pStyle w:val="2"/>'
+    '<w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum>'
+    '<w:abstractNum w:abstractNumId="4"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+    '<w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+    '<w:num w:numId="7"><w:abstractNumId w:val="3"/></w:num><w:num w:numId="8"><w:abstractNumId w:val="4"/></w:num>'))
+
+
+def field(instr: str, result: str) -> str:
+    return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> {instr} </w:instrText></w:r>'
+            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{result}</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def features_docx(path: Path) -> Path:
+    """Every Word feature of issue 12 in one document: heading styles numbered by a
+    multilevel list, a numbered list, a bold lead sentence, fields, a footnote, a table
+    with merged cells, a picture, a tracked insertion and deletion, a comment, a manual
+    line break and a signature pushed right with tabs."""
+    def item(text):
+        return para(text, ppr='<w:numPr><w:ilvl w:val="0"/><w:numId w:val="8"/></w:numPr>')
+    cells = [para(t) for t in ['项目', '数量', '备注', '合并行', '合并列', '十二', '无']]
+    table = ('<w:tbl><w:tr><w:tc>{}</w:tc><w:tc>{}</w:tc><w:tc>{}</w:tc></w:tr><w:tr><w:tc><w:tcPr>'
+             '<w:vMerge w:val="restart"/></w:tcPr>{}</w:tc><w:tc><w:tcPr><w:gridSpan w:val="2"/></w:tcPr>'
+             '{}</w:tc></w:tr><w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc><w:tc>{}</w:tc>'
+             '<w:tc>{}</w:tc></w:tr></w:tbl>').format(*cells)
+    body = (para('关于加强基层治理的报告', ppr='<w:pStyle w:val="a5"/>')
+            + para('各区县人民政府：')
+            + para('\u3000\u3000为贯彻落实决策部署，现报告如下。')
+            + para('总体要求', ppr='<w:pStyle w:val="1"/>')
+            + para(runs='<w:r><w:rPr><w:b/></w:rPr><w:t>坚持党的领导。</w:t></w:r>'
+                   '<w:r><w:t>把党的领导贯穿工作全过程。</w:t></w:r>')
+            + para('工作目标', ppr='<w:pStyle w:val="2"/>')
+            + item('建立健全工作机制。') + item('完善配套政策措施。')
+            + para('本报告共', runs=field('NUMPAGES', '3') + '<w:r><w:t>页，数据截至</w:t></w:r>'
+                   + field('DATE', '2026年1月5日') + '<w:r><w:t>。</w:t></w:r>')
+            + para('基层治理是国家治理的基石', runs='<w:r><w:footnoteReference w:id="1"/></w:r><w:r><w:t>。</w:t></w:r>')
+            + table
+            + para(runs=inline_image('rI'))
+            + para('原有', runs='<w:ins w:id="1" w:author="a"><w:r><w:t>新增的</w:t></w:r></w:ins>'
+                   '<w:del w:id="2" w:author="a"><w:r><w:delText>删去的</w:delText></w:r></w:del>'
+                   '<w:r><w:t>表述。</w:t></w:r>')
+            + para('此处有批注', runs='<w:r><w:commentReference w:id="0"/></w:r><w:r><w:t>。</w:t></w:r>')
+            + para('保障措施', ppr='<w:pStyle w:val="1"/>')
+            + para('手动换行之前', runs='<w:r><w:br/><w:t>手动换行之后。</w:t></w:r>')
+            + para('\t\t\t\t某某市人民政府'))
+    comments = part('comments', '<w:comment w:id="0" w:author="a"><w:p><w:r><w:t>批注内容</w:t></w:r></w:p>'
+                    '</w:comment>')
+    return raw_docx(path, body, rels=[
+        ('rS', 'styles', 'styles.xml', False), ('rN', 'numbering', 'numbering.xml', False),
+        ('rF', 'footnotes', 'footnotes.xml', False), ('rC', 'comments', 'comments.xml', False),
+        ('rI', 'image', 'media/a.png', False)], parts={
+        'word/styles.xml': STYLES, 'word/numbering.xml': FEATURE_NUMBERING, 'word/footnotes.xml': FOOTNOTES,
+        'word/comments.xml': comments, 'word/media/a.png': png(120, 60)})
+
+
+FEATURE_LINES = [
+    '---', 'title: 关于加强基层治理的报告', '---', '各区县人民政府：', '为贯彻落实决策部署，现报告如下。',
+    '## 一、总体要求', '**坚持党的领导。**把党的领导贯穿工作全过程。', '### （一）工作目标',
+    '1\\.建立健全工作机制。', '2\\.完善配套政策措施。', 'DATE', '基层治理是国家治理的基石[^NOTE]。',
+    '<table>', '<tr><td>项目</td><td>数量</td><td>备注</td></tr>',
+    '<tr><td rowspan="2">合并行</td><td colspan="2">合并列</td></tr>', '<tr><td>十二</td><td>无</td></tr>',
+    '</table>', 'IMAGE', '原有新增的表述。', '此处有批注。', '## 二、保障措施', '手动换行之前手动换行之后。',
+    '某某市人民政府', '[^NOTE]: 脚注的文字。']
+
+
+def feature_lines(source) -> list[str]:
+    """The converted Markdown's lines, with what may differ between writers (the date a
+    field shows, a footnote's id, a picture's bytes) replaced by a word."""
+    lines = [ln for ln in source.text.split('\n') if ln]
+    lines = [re.sub(r'\[\^[fe]\d+\]', '[^NOTE]', ln) for ln in lines]
+    lines = ['IMAGE' if ln.startswith('<p><img src="data:image/png;base64,') else ln for ln in lines]
+    return ['DATE' if ln.startswith('本报告共') else ln for ln in lines]
+
+
+@pytest.mark.parametrize('writer', ['python', 'libreoffice'])
+def test_every_word_feature_read_from_python_and_from_libreoffice(tmp_path, writer):
+    """The same document as written here and as LibreOffice Writer saved it again
+    (lo-features.docx: its own numbering.xml, footnotes, comments and tracked changes)."""
+    src = features_docx(tmp_path / 'features.docx') if writer == 'python' else FIXTURES / 'lo-features.docx'
+    source = read_source(src)
+    assert feature_lines(source) == FEATURE_LINES
+    notes = '\n'.join(source.notes)
+    assert 'tracked changes accepted (1 insertions, 1 deletions)' in notes
+    assert '1 comment(s) dropped at 第' in notes
+    assert 'NUMPAGES ×1' in notes

@@ -43,10 +43,11 @@ MC = 'http://schemas.openxmlformats.org/markup-compatibility/2006'
 M = 'http://schemas.openxmlformats.org/officeDocument/2006/math'
 # Tables inside tables inside tables … Word documents nest two or three deep.
 MAX_TABLE_NESTING = 12
-# Fields whose result means nothing once the text is set again (page numbers, the table of
-# contents, index entries): their result is dropped. Others keep what Word last showed.
-DROPPED_FIELDS = {'PAGE', 'NUMPAGES', 'SECTIONPAGES', 'SECTION', 'PAGEREF', 'TOC', 'TOA', 'INDEX',
-                  'XE', 'TC', 'RD', 'TA'}
+# Fields whose result is rebuilt by Word and means nothing once the text is set again:
+# the table of contents and index entries. The others keep what Word last showed; page
+# numbers among them are named in a note, since the PDF's pages are not Word's.
+DROPPED_FIELDS = {'TOC', 'TOA', 'INDEX', 'XE', 'TC', 'RD', 'TA'}
+PAGE_FIELDS = {'PAGE', 'NUMPAGES', 'SECTIONPAGES', 'PAGEREF'}
 IMAGE_TYPES = [(b'\x89PNG\r\n\x1a\n', 'image/png'), (b'\xff\xd8\xff', 'image/jpeg'),
                (b'GIF87a', 'image/gif'), (b'GIF89a', 'image/gif'), (b'BM', 'image/bmp')]
 BLANK = ' \t\u3000\u00a0\n'
@@ -243,7 +244,9 @@ class Document:
                 self.note_reference(tag[:-len('Reference')], el.get(w('id'), ''), out)
             elif tag in ('drawing', 'pict', 'object'):
                 self.images(el, out)
-                self.left_out['text box(es)'] += sum(1 for _ in el.iter(w('txbxContent')))
+                boxes = sum(1 for _ in el.iter(w('txbxContent')))
+                if boxes:
+                    self.left_out['text box(es)'] += boxes
             elif tag == 'commentReference':
                 self.comment_paras.append(self.para)
             elif tag == 'AlternateContent':
@@ -673,7 +676,11 @@ def reports(document: Document) -> list[str]:
     dropped = document.field_counts['dropped']
     if dropped:
         notes.append(f'{path}: fields dropped: ' + ', '.join(f'{k or "?"} ×{n}' for k, n in dropped.items())
-                     + ' (page numbers and contents are the style\'s)')
+                     + ' (a table of contents or index is not set from Word)')
+    pages = {k: n for k, n in document.field_counts['kept'].items() if k in PAGE_FIELDS}
+    if pages:
+        notes.append(f'{path}: page number fields kept as Word last showed them: '
+                     + ', '.join(f'{k} ×{n}' for k, n in pages.items()) + ': the PDF\'s pages may differ')
     for what, n in document.skipped_images.items():
         notes.append(f'{path}: {n} image(s) not set: {what}')
     for what, n in document.left_out.items():
