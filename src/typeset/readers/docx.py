@@ -144,9 +144,10 @@ class Document:
                 table = self.table(el, depth + 1)
                 if table.rows:
                     out.append(table)
-            elif tag in ('sdt', 'sdtContent', 'customXml', 'smartTag'):
-                out.extend(self.blocks(el.find(w('sdtContent')) if tag == 'sdt' else el, depth)
-                           if (tag != 'sdt' or el.find(w('sdtContent')) is not None) else [])
+            elif tag in ('sdtContent', 'customXml', 'smartTag'):   # content controls, tags
+                out.extend(self.blocks(el, depth))
+            elif tag == 'sdt' and el.find(w('sdtContent')) is not None:
+                out.extend(self.blocks(el.find(w('sdtContent')), depth))
             elif tag in ('ins', 'moveTo'):
                 self.changes['insertions'] += 1
                 out.extend(self.blocks(el, depth))
@@ -236,10 +237,8 @@ class Document:
                     out.append(('\n', bold, italic))
             elif tag == 'noBreakHyphen':
                 out.append(('-', bold, italic))
-            elif tag == 'sym':
-                code = int(el.get(w('char'), '0'), 16) if re.fullmatch(r'[0-9A-Fa-f]{1,6}', el.get(w('char'), '')) else 0
-                if 0x20 <= code < 0xe000 or 0xf900 <= code < 0x110000:   # not the symbol fonts' private use
-                    out.append((chr(code), bold, italic))
+            elif tag == 'sym' and symbol(el):
+                out.append((symbol(el), bold, italic))
             elif tag in ('footnoteReference', 'endnoteReference'):
                 self.note_reference(tag[:-len('Reference')], el.get(w('id'), ''), out)
             elif tag in ('drawing', 'pict', 'object'):
@@ -288,7 +287,8 @@ class Document:
         elif kind == 'end' and self.fields:
             current = self.fields.pop()
             name = current.kind or field_kind(current.instr)
-            self.field_counts['dropped' if name in DROPPED_FIELDS or not current.result else 'kept'][name] += 1
+            dropped = name in DROPPED_FIELDS or not current.result
+            self.field_counts['dropped' if dropped else 'kept'][name] += 1
 
     def emitting(self) -> bool:
         """Text is set only in the results of fields that are kept, never in their codes."""
@@ -346,9 +346,7 @@ class Document:
     def table(self, tbl, depth: int) -> Table:
         table = Table()
         origin: dict[int, list] = {}     # grid column → the cell a vertical merge continues
-        for tr in tbl.iter(w('tr')):
-            if tr_parent_table(tr, tbl):
-                continue
+        for tr in rows_of(tbl):
             trpr = tr.find(w('trPr'))
             col = _int(val(trpr.find(w('gridBefore'))) if trpr is not None else None, 0)
             header = trpr is not None and on(trpr.find(w('tblHeader'))) is True
@@ -375,9 +373,13 @@ class Document:
         return table
 
 
-def tr_parent_table(tr, tbl) -> bool:
-    """True for a row of a table nested inside `tbl` (iter() walks into nested tables)."""
-    return tr not in list(tbl.findall(w('tr')))
+def rows_of(tbl):
+    """A table's rows, also those Word wraps in a content control or custom XML."""
+    for el in tbl:
+        if local(el) == 'tr':
+            yield el
+        elif local(el) in ('sdt', 'sdtContent', 'customXml'):
+            yield from rows_of(el)
 
 
 def _int(value, default: int) -> int:
@@ -385,6 +387,17 @@ def _int(value, default: int) -> int:
         return max(0, min(int(value), 1000))
     except (TypeError, ValueError):
         return default
+
+
+def symbol(el) -> str:
+    """The character of a <w:sym>, or '' for one in the private use area of a symbol
+    font (Wingdings, Symbol), which no font of fonts/ has, or for a surrogate."""
+    code = el.get(w('char'), '')
+    if not re.fullmatch(r'[0-9A-Fa-f]{1,6}', code):
+        return ''
+    n = int(code, 16)
+    ok = 0x20 <= n < 0xd800 or 0xe000 <= n < 0x110000 and not 0xe000 <= n < 0xf900
+    return chr(n) if ok else ''
 
 
 def field_kind(instr: str) -> str:

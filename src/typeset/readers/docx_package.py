@@ -139,7 +139,8 @@ def open_package(path, data: bytes) -> Package:
     if package.has('mimetype'):
         mimetype = package.read('mimetype')[:100].decode('ascii', 'replace')
         if 'opendocument' in mimetype:
-            raise InputError(f'this is an OpenDocument file ({mimetype.strip()}), not a .docx: {SAVE_AS}', path)
+            raise InputError(f'this is an OpenDocument file ({mimetype.strip()}), not a .docx: {SAVE_AS}',
+                             path)
     return package
 
 
