@@ -238,6 +238,18 @@ def test_heading_styles_numbered_by_a_multilevel_list(tmp_path):
         '## 一、总体要求', '### （一）工作目标', '正文。', '### （二）主要任务', '## 二、保障措施']
 
 
+def test_a_document_without_heading_styles_reads_as_its_plain_text(tmp_path):
+    """A notice saved from plain text by LibreOffice (lo-notice.docx, from corpus 04):
+    no heading styles, so its headings are found in its text exactly as the .txt reader
+    finds them; the title goes to front matter instead of a # line."""
+    txt = tmp_path / 'notice.txt'
+    txt.write_text((FIXTURES / 'lo-notice.txt').read_text(encoding='utf-8'), encoding='utf-8')
+    from_txt = [ln for ln in read_source(txt).body.split('\n') if ln]
+    from_docx = read_source(FIXTURES / 'lo-notice.docx')
+    assert from_txt[0] == '# ' + from_docx.meta['title'].replace('#', '\\#')
+    assert [ln for ln in from_docx.body.split('\n') if ln] == from_txt[1:]
+
+
 FOOTNOTES = part('footnotes', (
     '<w:footnote w:id="0" w:type="separator"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
     '<w:footnote w:id="1"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> 脚注的文字。</w:t>'
@@ -268,7 +280,7 @@ def test_fields_tracked_changes_and_comments_are_cleaned_and_reported(tmp_path):
     toc = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>TOC \\o "1-3"</w:instrText>'
            '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>目录条目 3</w:t></w:r></w:p>'
            '<w:p><w:r><w:t>目录条目二 5</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
-    body = (para('题目') + toc + para('第', runs=field + '<w:r><w:t>页，日期</w:t></w:r>' + date)
+    body = (para('题目') + toc + para('第', runs=field + '<w:r><w:t>页，日期</w:t></w:r>' + date + '<w:r><w:t>。</w:t></w:r>')
             + para('原有', runs='<w:ins w:id="1" w:author="a"><w:r><w:t>插入的</w:t></w:r></w:ins>'
                    '<w:del w:id="2" w:author="a"><w:r><w:delText>删除的</w:delText></w:r></w:del>'
                    '<w:r><w:t>文字。</w:t></w:r>')
@@ -279,7 +291,7 @@ def test_fields_tracked_changes_and_comments_are_cleaned_and_reported(tmp_path):
                    parts={'word/comments.xml': comments})
     source = read_source(src)
     lines = [ln for ln in source.body.split('\n') if ln]
-    assert lines == ['第7页，日期2026年1月5日', '原有插入的文字。', '批注在此。']
+    assert lines == ['第7页，日期2026年1月5日。', '原有插入的文字。', '批注在此。']
     notes = '\n'.join(source.notes)
     assert 'tracked changes accepted (1 insertions, 1 deletions)' in notes
     assert '1 comment(s) dropped at 第4段' in notes

@@ -75,6 +75,7 @@ class Para:
     style: str | None = None
     heading: int | None = None    # Word level (1-9) from the style or outline level
     center: bool = False
+    aside: bool = False           # set right, or pushed right with tabs and spaces: a signature, a date
     label: str | None = None
     bullet: bool = False
     number: int = 0               # 第N段, 0 while empty
@@ -173,6 +174,8 @@ class Document:
         if ppr is not None and ppr.find(w('pPrChange')) is not None:
             self.changes['formatting'] += 1
         self.inline(p, para.cells, style)
+        pushed = len(para.cells) - len(strip_blank(para.cells, end=False))
+        para.aside = jc in ('right', 'end') or pushed >= 4 or any(c == '\t' for c, _, _ in para.cells[:pushed])
         para.cells = strip_blank(para.cells)
         numbered = num_pr(ppr) or self.styles.first(style, 'num')
         if numbered and numbered[0] != '0' and para.cells:
@@ -407,14 +410,14 @@ def field_kind(instr: str) -> str:
 
 # --- cleaning --------------------------------------------------------------------------
 
-def strip_blank(cells: list) -> list:
+def strip_blank(cells: list, *, end: bool = True) -> list:
     """Indent and trailing spaces, tabs and line breaks go: the style indents."""
-    start, end = 0, len(cells)
-    while start < end and isinstance(cells[start][0], str) and cells[start][0] in BLANK:
+    start, stop = 0, len(cells)
+    while start < stop and isinstance(cells[start][0], str) and cells[start][0] in BLANK:
         start += 1
-    while end > start and isinstance(cells[end - 1][0], str) and cells[end - 1][0] in BLANK:
-        end -= 1
-    return cells[start:end]
+    while end and stop > start and isinstance(cells[stop - 1][0], str) and cells[stop - 1][0] in BLANK:
+        stop -= 1
+    return cells[start:stop]
 
 
 def join_breaks(cells: list) -> list:
@@ -513,13 +516,17 @@ class Writer:
         self.doc = document
         self.lines: list[str] = []
         self.paras: list[int] = []
+        self.plain = False
 
     def emit(self, line: str, number: int) -> None:
         self.lines.append(line)
         self.paras.append(number)
 
     def write(self, blocks: list) -> tuple[str, list[int]]:
-        meta, title_paras, rest = find_title(blocks, self.doc.styles)
+        # A document without heading styles keeps its structure in its text alone, as a
+        # plain-text manuscript does: read its headings as the .txt reader would.
+        self.plain = not any(isinstance(b, Para) and b.heading for b in blocks)
+        meta, title_paras, rest = find_title(blocks, self.doc.styles, self.plain)
         if meta:
             dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False,
                                     width=1000)
@@ -553,7 +560,8 @@ class Writer:
         if para.heading:
             numbered = numbered_or_bulleted(text) and heading_level(text)
             level = numbered or min(6, para.heading + 1)
-        elif numbered_or_bulleted(text) or all_bold(cells):
+        elif numbered_or_bulleted(text) or all_bold(cells) or (
+                self.plain and not para.aside and not DATE_LINE.match(text)):
             level = heading_level(text)
         if level:
             return '#' * level + ' ' + inline_markdown(cells, formatting=False)
@@ -593,15 +601,17 @@ def all_bold(cells: list) -> bool:
     return bool(chars) and all(chars)
 
 
-def find_title(blocks: list, styles) -> tuple[dict, list[Para], list]:
+def find_title(blocks: list, styles, plain: bool = False) -> tuple[dict, list[Para], list]:
     """The title: paragraphs in the 标题 (Title) style, or the first centred paragraph
     near the top, with the centred lines under it that read as its continuation or as a
-    subtitle (a date, words in brackets)."""
+    subtitle (a date, words in brackets); else, as in plain text, the first paragraph (in
+    a document with heading styles, only when it stands alone like a heading)."""
     top = [b for b in blocks[:6] if isinstance(b, Para)]
     titled = [b for b in top if styles.name(b.style) in TITLE_NAMES]
     first = titled[0] if titled else next((b for b in top[:3] if b.center and not b.label), None)
-    if first is None and blocks and blocks[0] is (top[0] if top else None) and stands_alone(top[0]):
-        first = top[0]   # as in a plain-text manuscript, a first line that stands alone
+    opening = top[0] if top and blocks[0] is top[0] else None
+    if first is None and opening is not None and (plain or stands_alone(opening)):
+        first = opening   # as in a plain-text manuscript, the first line
     if first is None:
         return {}, [], blocks
     at = blocks.index(first)
