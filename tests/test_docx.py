@@ -238,6 +238,16 @@ def test_heading_styles_numbered_by_a_multilevel_list(tmp_path):
         '## 一、总体要求', '### （一）工作目标', '正文。', '### （二）主要任务', '## 二、保障措施']
 
 
+def test_title_is_the_centred_paragraph_after_the_masthead(tmp_path):
+    centred = '<w:jc w:val="center"/>'
+    body = (para('某某市人民政府文件', ppr=centred) + para('某府发〔2026〕3号', ppr=centred)
+            + para('关于加强基层治理', ppr=centred, runs='<w:r><w:br/><w:t>体系建设的意见</w:t></w:r>')
+            + para('（2026年1月5日）', ppr=centred) + para('各区县人民政府：') + para('现将有关事项通知如下。'))
+    source = read_source(raw_docx(tmp_path / 'title.docx', body))
+    assert source.meta == {'title': ['关于加强基层治理', '体系建设的意见'], 'subtitle': '（2026年1月5日）'}
+    assert [ln for ln in source.body.split('\n') if ln][:2] == ['某某市人民政府文件', '某府发〔2026〕3号']
+
+
 def test_a_document_without_heading_styles_reads_as_its_plain_text(tmp_path):
     """A notice saved from plain text by LibreOffice (lo-notice.docx, from corpus 04):
     no heading styles, so its headings are found in its text exactly as the .txt reader

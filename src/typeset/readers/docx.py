@@ -54,6 +54,8 @@ BLANK = ' \t\u3000\u00a0\n'
 WIDE = re.compile(f'[{JOINS_ACROSS_SOFT_BREAK}]')
 MARKDOWN_INLINE = re.compile(r'([\\`*_\[\]!{}])')
 LINE_START_MARKUP = re.compile(r'^(\d+)([.)])|^([#>+\-=|:~])')
+# 发文字号 (国发〔2026〕1号): a line of the 版头, never part of the title.
+DOCUMENT_NUMBER = re.compile(r'[〔\[［(（]\d{4}[〕\]］)）]\d+号')
 DATE_LINE = re.compile(r'^[（(]?[\d〇零一二三四五六七八九十○Ｏ]+年[\d〇零一二三四五六七八九十○Ｏ]+月'
                        r'([\d〇零一二三四五六七八九十○Ｏ]+日)?[）)]?$')
 
@@ -104,8 +106,8 @@ class Document:
         self.path, self.package = path, package
         self.part = package.main_part()
         self.rels = package.relationships(self.part)
-        self.styles = read_styles(package.xml(self._related('styles', 'word/styles.xml')))
-        self.numbering = Numbering(package.xml(self._related('numbering', 'word/numbering.xml')))
+        self.styles = read_styles(package.xml(self.related('styles', 'word/styles.xml')))
+        self.numbering = Numbering(package.xml(self.related('numbering', 'word/numbering.xml')))
         self.notes_xml = {kind: self._notes(kind) for kind in ('footnote', 'endnote')}
         self.fields: list[Field] = []
         self.paragraphs = 0
@@ -118,14 +120,14 @@ class Document:
         self.note_defs: dict[str, list] = {}
         self.para: Para | None = None
 
-    def _related(self, kind: str, default: str) -> str:
+    def related(self, kind: str, default: str) -> str:
         for rel in self.rels.values():
             if rel.type.endswith('/' + kind) and not rel.external:
                 return rel.target
         return default
 
     def _notes(self, kind: str) -> dict[str, object]:
-        root = self.package.xml(self._related(kind + 's', f'word/{kind}s.xml'))
+        root = self.package.xml(self.related(kind + 's', f'word/{kind}s.xml'))
         return {el.get(w('id'), ''): el for el in (root if root is not None else []) if local(el) == kind}
 
     # -- blocks ---------------------------------------------------------------------------
@@ -174,8 +176,7 @@ class Document:
         if ppr is not None and ppr.find(w('pPrChange')) is not None:
             self.changes['formatting'] += 1
         self.inline(p, para.cells, style)
-        pushed = len(para.cells) - len(strip_blank(para.cells, end=False))
-        para.aside = jc in ('right', 'end') or pushed >= 4 or any(c == '\t' for c, _, _ in para.cells[:pushed])
+        para.aside = jc in ('right', 'end') or pushed_right(para.cells)
         para.cells = strip_blank(para.cells)
         numbered = num_pr(ppr) or self.styles.first(style, 'num')
         if numbered and numbered[0] != '0' and para.cells:
@@ -410,6 +411,13 @@ def field_kind(instr: str) -> str:
 
 # --- cleaning --------------------------------------------------------------------------
 
+def pushed_right(cells: list) -> bool:
+    """Blank typed before the text, more than the two cells of a paragraph indent: a tab,
+    or spaces to push a signature or date towards the right."""
+    indent = cells[:len(cells) - len(strip_blank(cells, end=False))]
+    return any(c == '\t' for c, _, _ in indent) or sum(2 if c == '\u3000' else 1 for c, _, _ in indent) > 4
+
+
 def strip_blank(cells: list, *, end: bool = True) -> list:
     """Indent and trailing spaces, tabs and line breaks go: the style indents."""
     start, stop = 0, len(cells)
@@ -561,7 +569,7 @@ class Writer:
             numbered = numbered_or_bulleted(text) and heading_level(text)
             level = numbered or min(6, para.heading + 1)
         elif numbered_or_bulleted(text) or all_bold(cells) or (
-                self.plain and not para.aside and not DATE_LINE.match(text)):
+                self.plain and not para.aside and not DATE_LINE.match(text) and not masthead(text)):
             level = heading_level(text)
         if level:
             return '#' * level + ' ' + inline_markdown(cells, formatting=False)
@@ -608,7 +616,8 @@ def find_title(blocks: list, styles, plain: bool = False) -> tuple[dict, list[Pa
     a document with heading styles, only when it stands alone like a heading)."""
     top = [b for b in blocks[:6] if isinstance(b, Para)]
     titled = [b for b in top if styles.name(b.style) in TITLE_NAMES]
-    first = titled[0] if titled else next((b for b in top[:3] if b.center and not b.label), None)
+    first = titled[0] if titled else next((b for b in top[:4] if b.center and not b.label
+                                            and not masthead(b.text())), None)
     opening = top[0] if top and blocks[0] is top[0] else None
     if first is None and opening is not None and (plain or stands_alone(opening)):
         first = opening   # as in a plain-text manuscript, the first line
@@ -624,7 +633,8 @@ def find_title(blocks: list, styles, plain: bool = False) -> tuple[dict, list[Pa
         if name in SUBTITLE_NAMES or (block.center and (DATE_LINE.match(text) or text[:1] in '（(—－')):
             subtitle.append(block)
         elif not subtitle and (name in TITLE_NAMES or (block.center and not titled and len(text) <= 40
-                                                       and not any(c in text for c in '。！？；'))):
+                                                       and not any(c in text for c in '。！？；')
+                                                       and not masthead(text))):
             title.append(block)
         else:
             break
@@ -636,6 +646,12 @@ def find_title(blocks: list, styles, plain: bool = False) -> tuple[dict, list[Pa
         if len(meta[key]) == 1:
             meta[key] = meta[key][0]
     return meta, used, [b for b in blocks if b not in used]
+
+
+def masthead(text: str) -> bool:
+    """A line of the 版头 (某某市人民政府文件, 某府发〔2026〕1号), centred like a title."""
+    text = text.strip(BLANK)
+    return bool(DOCUMENT_NUMBER.search(text)) or text.endswith('文件')
 
 
 def stands_alone(para: Para) -> bool:
@@ -690,7 +706,7 @@ def reports(document: Document) -> list[str]:
         what = ', '.join(f'{n} {k}' for k, n in document.changes.items())
         notes.append(f'{path}: tracked changes accepted ({what}): the text is the one Word shows '
                      'after "Accept All Changes"')
-    root = document.package.xml(document._related('comments', 'word/comments.xml'))
+    root = document.package.xml(document.related('comments', 'word/comments.xml'))
     comments = (len(root) if root is not None else 0) or len(document.comment_paras)
     if comments:
         where = sorted({p.number for p in document.comment_paras if p is not None and p.number})
