@@ -370,6 +370,24 @@ def test_xml_entities_are_never_expanded(tmp_path):
     assert any('declares a DTD' in n for n in result.notes)
 
 
+def test_hyperlinks_follow_the_sandbox_rules_of_a_markdown_link(tmp_path):
+    """A link to the web stays clickable; a link to a file is removed with a finding,
+    as in a Markdown manuscript; neither is ever opened."""
+    link = '<w:hyperlink r:id="{}"><w:r><w:t>{}</w:t></w:r></w:hyperlink>'
+    body = para('题目') + para('见', runs=link.format('rW', '门户网站') + link.format('rF', '本地文件')
+                               + '<w:r><w:t>。</w:t></w:r>')
+    src = raw_docx(tmp_path / 'links.docx', body, rels=[
+        ('rW', 'hyperlink', 'https://www.gov.cn/', True), ('rF', 'hyperlink', 'file:///etc/passwd', True)])
+    assert '见[门户网站](<https://www.gov.cn/>)[本地文件](<file:///etc/passwd>)。' in read_source(src).body
+    out, result = build(src)
+    removed = [f for f in result.findings if 'file:///etc/passwd' in f.message]
+    assert removed and removed[0].paragraph == 2
+    with pdfplumber.open(out) as doc:
+        uris = [a.get('uri') for a in doc.pages[0].annots]
+    assert uris == ['https://www.gov.cn/']
+    assert '见门户网站本地文件。' in without_space(pdf_text(out)) and 'root' not in pdf_text(out)
+
+
 def cli_error(path: Path) -> str:
     run = CliRunner().invoke(cli.main, ['build', str(path), '-o', str(path.with_suffix('.pdf'))])
     assert run.exit_code == 2, run.output

@@ -67,7 +67,7 @@ def local(el) -> str:
 @dataclass
 class Special:
     """What stands in a paragraph but is no character: a note reference or an image."""
-    kind: str        # 'note' | 'image'
+    kind: str        # 'note' | 'image' | 'link' | 'end-link'
     value: str
 
 
@@ -195,7 +195,9 @@ class Document:
             tag = local(el)
             if tag == 'r':
                 self.run(el, out, style)
-            elif tag in ('hyperlink', 'smartTag', 'customXml', 'sdtContent', 'dir', 'bdo'):
+            elif tag == 'hyperlink':
+                self.hyperlink(el, out, style)
+            elif tag in ('smartTag', 'customXml', 'sdtContent', 'dir', 'bdo'):
                 self.inline(el, out, style)
             elif tag == 'sdt':
                 content = el.find(w('sdtContent'))
@@ -219,6 +221,20 @@ class Document:
                 choice = el.find(f'{{{MC}}}Choice')
                 if choice is not None:
                     self.inline(choice, out, style)
+
+    def hyperlink(self, el, out: list, style: str | None) -> None:
+        """A link to outside the document stays a link: the renderer's sandbox, which never
+        follows one, keeps it (the web, mail) or removes it with a finding (a file), exactly
+        as for a Markdown manuscript. A link to a bookmark inside keeps its text only."""
+        rel = self.rels.get(el.get(f'{{{R}}}id', ''))
+        if rel is None or not rel.external or not rel.target.strip():
+            self.inline(el, out, style)
+            return
+        start = len(out)
+        self.inline(el, out, style)
+        if len(out) > start:
+            out.insert(start, (Special('link', rel.target.strip()), False, False))
+            out.append((Special('end-link', ''), False, False))
 
     def run(self, r, out: list, style: str | None) -> None:
         rpr = r.find(w('rPr'))
@@ -458,12 +474,11 @@ def escape(text: str) -> str:
 
 
 def inline_markdown(cells: list, *, formatting: bool = True) -> str:
-    out = []
+    out, link = [], ''
     for chunk, bold, italic in groups(cells):
         if isinstance(chunk, Special):
-            # An image as raw HTML: Python-Markdown reads ![](…) a character at a time,
-            # seconds over the megabytes of a data: URL.
-            out.append(f'[^{chunk.value}]' if chunk.kind == 'note' else f'<img src="{chunk.value}" alt="" />')
+            out.append(special_markdown(chunk, link))
+            link = chunk.value if chunk.kind == 'link' else '' if chunk.kind == 'end-link' else link
             continue
         if not (formatting and (bold or italic)) or not chunk.strip():
             out.append(escape(chunk))
@@ -479,12 +494,28 @@ def inline_markdown(cells: list, *, formatting: bool = True) -> str:
     return text
 
 
+def special_markdown(chunk: Special, link: str) -> str:
+    if chunk.kind == 'note':
+        return f'[^{chunk.value}]'
+    if chunk.kind == 'link':
+        return '['
+    if chunk.kind == 'end-link':   # <…> lets the target hold spaces and brackets
+        return '](<' + link.replace('<', '%3C').replace('>', '%3E').replace('\n', '') + '>)'
+    # An image as raw HTML: Python-Markdown reads ![](…) a character at a time, seconds
+    # over the megabytes of a data: URL.
+    return f'<img src="{chunk.value}" alt="" />'
+
+
 def inline_html(cells: list, left_out: Counter | None = None) -> str:
     out = []
     for chunk, bold, italic in groups(cells):
         if isinstance(chunk, Special):
             if chunk.kind == 'image':
                 out.append(f'<img src="{chunk.value}" alt="" />')
+            elif chunk.kind == 'link':
+                out.append(f'<a href="{html.escape(chunk.value)}">')
+            elif chunk.kind == 'end-link':
+                out.append('</a>')
             elif left_out is not None:   # Markdown footnotes cannot be referred to from HTML
                 left_out['footnote(s) in table cells'] += 1
             continue
