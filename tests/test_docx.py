@@ -176,7 +176,8 @@ def test_typed_document_keeps_title_headings_lead_table_and_image(typed_docx):
     assert faces(out, '关于加强基层治理') == {'Noto-Serif-CJK-SC-Bold'}
     assert faces(out, '始终把党的领导落实到行动上。') == {'FandolKai'}
     with pdfplumber.open(out) as doc:
-        assert doc.pages[0].images, 'the embedded picture is drawn'
+        image = doc.pages[0].images[0]   # the embedded picture, drawn at Word's 40 mm
+        assert abs((image['x1'] - image['x0']) / (72 / 25.4) - 40) < 0.5
         html_addressee = typeset.prepare(typed_docx).html
     assert '<p class="addressee">各区县人民政府，市政府各部门：</p>' in html_addressee
 
@@ -317,7 +318,8 @@ def test_converted_markdown_builds_the_same_pdf_bytes(typed_docx, tmp_path, monk
     assert run.exit_code == 0, run.output
     text = md.read_text(encoding='utf-8')
     assert text.startswith('---\ntitle: 关于加强基层治理体系建设的意见\n---\n')
-    assert re.search(r'\n<p><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="" /></p>\n', text)
+    assert re.search(r'\n<p><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="" style="width: 40.0mm" />'
+                     r'</p>\n', text)
     from_docx = tmp_path / 'from-docx.pdf'
     from_md = tmp_path / 'from-md.pdf'
     typeset.build(typed_docx, from_docx)

@@ -39,6 +39,7 @@ from .docx_styles import (SUBTITLE_NAMES, TITLE_NAMES, Numbering, num_pr, on, re
 
 A = 'http://schemas.openxmlformats.org/drawingml/2006/main'
 V = 'urn:schemas-microsoft-com:vml'
+WP = 'http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing'
 MC = 'http://schemas.openxmlformats.org/markup-compatibility/2006'
 M = 'http://schemas.openxmlformats.org/officeDocument/2006/math'
 # Tables inside tables inside tables … Word documents nest two or three deep.
@@ -69,6 +70,7 @@ class Special:
     """What stands in a paragraph but is no character: a note reference or an image."""
     kind: str        # 'note' | 'image' | 'link' | 'end-link'
     value: str
+    width_mm: float = 0    # an image's width as Word shows it
 
 
 @dataclass
@@ -315,7 +317,8 @@ class Document:
         return all(f.result and f.kind not in DROPPED_FIELDS for f in self.fields)
 
     def note_reference(self, kind: str, note_id: str, out: list) -> None:
-        key = f'{kind[0]}{note_id}'
+        # The id is the file's own: only letters and digits go into the Markdown.
+        key = kind[0] + re.sub(r'[^0-9A-Za-z]', '', note_id)[:12]
         if key not in self.note_defs:
             el = self.notes_xml[kind].get(note_id)
             if el is None:
@@ -346,7 +349,7 @@ class Document:
                 continue
             uri = self.embedded_image(rel.target)
             if uri:
-                out.append((Special('image', uri), False, False))
+                out.append((Special('image', uri, shown_width(el)), False, False))
                 return   # a drawing holds one picture (and maybe a VML fallback of it)
 
     def embedded_image(self, member: str) -> str | None:
@@ -402,11 +405,18 @@ def rows_of(tbl):
             yield from rows_of(el)
 
 
-def _int(value, default: int) -> int:
+def _int(value, default: int, most: int = 1000) -> int:
     try:
-        return max(0, min(int(value), 1000))
+        return max(0, min(int(value), most))
     except (TypeError, ValueError):
         return default
+
+
+def shown_width(drawing) -> float:
+    """The width Word gives a picture (wp:extent, in EMU: 36,000 to the millimetre), or 0."""
+    extent = drawing.find(f'.//{{{WP}}}extent')
+    cx = _int(extent.get('cx') if extent is not None else None, 0, 36000 * 2000)
+    return round(cx / 36000, 2)
 
 
 def symbol(el) -> str:
@@ -503,7 +513,12 @@ def special_markdown(chunk: Special, link: str) -> str:
         return '](<' + link.replace('<', '%3C').replace('>', '%3E').replace('\n', '') + '>)'
     # An image as raw HTML: Python-Markdown reads ![](…) a character at a time, seconds
     # over the megabytes of a data: URL.
-    return f'<img src="{chunk.value}" alt="" />'
+    return image_html(chunk)
+
+
+def image_html(image: Special) -> str:
+    size = f' style="width: {image.width_mm}mm"' if image.width_mm else ''
+    return f'<img src="{image.value}" alt=""{size} />'
 
 
 def inline_html(cells: list, left_out: Counter | None = None) -> str:
@@ -511,7 +526,7 @@ def inline_html(cells: list, left_out: Counter | None = None) -> str:
     for chunk, bold, italic in groups(cells):
         if isinstance(chunk, Special):
             if chunk.kind == 'image':
-                out.append(f'<img src="{chunk.value}" alt="" />')
+                out.append(image_html(chunk))
             elif chunk.kind == 'link':
                 out.append(f'<a href="{html.escape(chunk.value)}">')
             elif chunk.kind == 'end-link':
