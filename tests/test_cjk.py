@@ -7,7 +7,6 @@ prohibitions, no inserted spaces, pages).
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,10 +140,8 @@ def stress(tmp_path_factory):
 def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp('report')
     out = folder / 'report.pdf'
-    start = time.perf_counter()
     typeset.build(ROOT / 'source' / 'report.md', out)
-    elapsed = time.perf_counter() - start
-    return read_lines(out), (ROOT / 'source' / 'report.md').read_text(encoding='utf-8'), out, elapsed
+    return read_lines(out), (ROOT / 'source' / 'report.md').read_text(encoding='utf-8'), out
 
 
 DOCS = ['stress', 'report']
@@ -438,9 +435,3 @@ def test_lone_last_character_pulled_in_when_tightening_can(tmp_path_factory):
     assert not lines[-1].text == '意。', [ln.text for ln in lines]
     assert lines[-1].text.endswith('意。')
     assert -over_allowance(lines[-1]) <= short_of_edge(lines[-1]) <= 0.05 * MM
-
-
-# -- cost ----------------------------------------------------------------------------
-
-def test_seed_build_under_two_seconds(report):
-    assert report[3] < 2.0, report[3]

@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from itertools import accumulate
 from pathlib import Path
 
 import jinja2
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
 from .chars import break_allowed
-from .errors import InputError
+from .errors import InputError, TypesetError
+from .sandbox import RULE_MISSING, TEMPLATE_SUFFIXES, Unreadable, read_regular
+
+# A page template is a few KB; a larger "template" is not one.
+MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
@@ -58,23 +64,28 @@ def break_title_line(text: str, measure: int) -> list[str]:
     n = len(text)
     if _width(text) <= measure or n < 2:
         return [text]
-    costs = {i: _break_cost(text, i) for i in range(1, n)}
-    best = {0: (0.0, [])}  # position → (cost, break positions)
-    for end in list(range(1, n)) + [n]:
+    costs = [None] + [_break_cost(text, i) for i in range(1, n)]
+    # Width of text[a:b] is widths[b] - widths[a]; a line holds at most 2 × measure
+    # characters (half-width ones), so only that many starts are tried: linear in n.
+    widths = [0.0] + list(accumulate(0.5 if c.isascii() else 1 for c in text))
+    reach = 2 * measure + 1
+    best: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}  # position → (cost, breaks)
+    for end in range(1, n + 1):
         if end < n and costs[end] is None:
             continue
         options = []
-        for start, (cost, breaks) in best.items():
-            if start >= end:
+        for start in range(max(0, end - reach), end):
+            if start not in best:
                 continue
-            width = _width(text[start:end])
+            width = widths[end] - widths[start]
             if width > measure:
                 continue
+            cost, breaks = best[start]
             slack = measure - width
-            options.append((cost + (costs[end] if end < n else 0) + 5 + slack * slack / measure,
-                            breaks + [end]))
+            options.append((cost + (costs[end] if end < n else 0) + 5 + slack * slack / measure, start))
         if options:
-            best[end] = min(options)
+            cost, start = min(options)
+            best[end] = (cost, best[start][1] + [end])
     if n not in best:
         return [text]  # nothing fits: leave it to the renderer's own line breaking
     bounds = [0] + best[n][1]
@@ -107,7 +118,7 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     front matter gives no title."""
     # Sandboxed: a house style's template may sit beside a manuscript from anyone, and a
     # plain Environment lets `{{ cycler.__init__.__globals__.os }}` run any command.
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+    env = SandboxedEnvironment(loader=ProjectLoader(template_dirs),
                                autoescape=True, keep_trailing_newline=True)
     env.filters['break_title'] = break_title
     if meta.get('title'):
@@ -137,8 +148,63 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             body=Markup(body_html),
             meta=meta,
         )
+    except TypesetError:
+        raise
     except jinja2.TemplateSyntaxError as e:
         raise InputError(f'template error: {e.message}', e.filename, e.lineno) from None
     except SecurityError as e:
         raise InputError(f'the template tried something unsafe and was stopped: {e}',
                          template_dirs[0] / template) from None
+    except jinja2.TemplateNotFound as e:
+        path, line = _template_position(e.__traceback__)
+        raise InputError(f'template error: no template named {e.name!r}', path or template_dirs[0] / template,
+                         line) from None
+    except Exception as e:  # noqa: BLE001  a template is input: undefined names, 1/0, bad filters
+        path, line = _template_position(e.__traceback__)
+        raise InputError(f'template error: {type(e).__name__}: {str(e)[:200]}',
+                         path or template_dirs[0] / template, line) from None
+
+
+def _template_position(tb) -> tuple[str | None, int | None]:
+    """The template file and line a Jinja error happened on (Jinja rewrites its traceback
+    so that template code has frames of its own)."""
+    where = (None, None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(TEMPLATE_SUFFIXES):
+            where = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+class ProjectLoader(jinja2.BaseLoader):
+    """Templates from `folders`, read the way the renderer reads any file: a real path
+    inside the folder (a symbolic link out of it is refused), a regular file, opened once
+    without following links, at most MAX_TEMPLATE_BYTES, named *.html."""
+
+    def __init__(self, folders):
+        self.folders = [Path(f) for f in folders]
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)  # refuses `..`
+        if not template.endswith(TEMPLATE_SUFFIXES):
+            raise InputError(f'template {template!r} refused: templates are *.html files')
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            try:
+                root = folder.resolve(strict=True)
+                _, data = read_regular(path, [root], limit=MAX_TEMPLATE_BYTES)
+            except FileNotFoundError:
+                continue
+            except Unreadable as e:
+                if e.rule == RULE_MISSING:
+                    continue
+                why = ('it leads outside its folder (a symbolic link?)' if e.why == 'outside' else e.why)
+                raise InputError(f'template {template!r} refused: {why}', path) from None
+            try:
+                text = data.decode('utf-8')
+            except UnicodeDecodeError as e:
+                raise InputError(f'template is not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})',
+                                 path) from None
+            return text, str(path), lambda: True
+        raise jinja2.TemplateNotFound(template)

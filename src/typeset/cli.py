@@ -6,13 +6,29 @@ Exit codes, for every command: 0 done and clean; 1 the build ran and found error
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
-from . import pipeline
 from .errors import InputError, TypesetError
+
+
+class _Deferred:
+    """A module imported when first used: `typeset --help` and Ctrl-C right after start
+    do not wait for Markdown, Jinja and WeasyPrint to load."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        import importlib
+        return getattr(importlib.import_module(self._name), attr)
+
+
+pipeline = _Deferred('typeset.pipeline')
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -43,6 +59,13 @@ def guarded(command):
         except KeyboardInterrupt:
             _error('interrupted; the previous output is unchanged')
             sys.exit(130)
+        except OSError as e:
+            # A name the user gave that the system refuses (too long, not a folder …).
+            if debug:
+                traceback.print_exc()
+            where = f'{str(e.filename)[:120]}: ' if e.filename else ''
+            _error(f'{where}{e.strerror or e}')
+            sys.exit(EXIT_INPUT)
         except Exception as e:  # the last line of defence: a bug of ours, said in one line
             if debug:
                 traceback.print_exc()
@@ -51,7 +74,25 @@ def guarded(command):
     return wrapper
 
 
-@click.group()
+def _interrupt(signum, frame):
+    # SIGTERM is handled like Ctrl-C: unwinding removes the .part file and the renderer's
+    # temporary folder, which dying at once would leave behind.
+    raise KeyboardInterrupt
+
+
+class _Command(click.Group):
+    def main(self, args=None, *rest, **kwargs):
+        if args is None:  # the real command line (tests pass their arguments)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            return super().main(args, *rest, **kwargs)
+        except KeyboardInterrupt:  # before or after a command runs: no traceback either
+            _error('interrupted')
+            sys.exit(130)
+
+
+@click.group(cls=_Command)
 @click.option('--debug', is_flag=True, help='Show tracebacks.')
 @click.version_option(package_name='typeset')
 def main(debug):
@@ -66,7 +107,8 @@ def print_findings(findings) -> None:
 
 @main.command()
 @click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
-@click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
+@click.option('-o', '--output', type=click.Path(dir_okay=False, allow_dash=True),
+              help='PDF to write (default: output/<name>.pdf; - for standard output).')
 @click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
 @click.option('--proof', is_flag=True, help='Also write a proof copy (<name>.proof.pdf): line numbers, 校样 watermark, header.')
 @click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
@@ -75,18 +117,51 @@ def build(source, output, style, proof, marks):
     """Build SOURCE (.md, .txt or .docx) into a PDF."""
     if marks and not proof:
         raise InputError('--marks goes with --proof: use build --proof --marks')
+    if output == '-':
+        if proof:
+            raise InputError('-o - writes the PDF to standard output; a proof copy needs a file (-o NAME.pdf)')
+        return _build_to_stdout(source, style)
+    if proof:
+        from . import proof as proof_stage
+        from .render import refuse_overwriting
+        refuse_overwriting(proof_stage.proof_path(Path(output) if output else pipeline.default_output(Path(source))),
+                           [(Path(source), 'the manuscript')])
     result = pipeline.build(source, output, style=style)
-    for note in result.notes:
-        click.echo(f'note: {note}', err=True)
-    for warning in result.warnings:
-        click.echo(click.style('warning: ', fg='yellow') + warning, err=True)
-    print_findings(result.findings)
+    _report(result)
     click.echo(f'{result.output}: {result.pages} pages in {result.seconds:.2f} s'
                + (f', {len(result.findings)} findings' if result.findings else ''))
     if proof:
         from . import proof as proof_stage
         copy = proof_stage.make_proof(result.output, source, style=style, marks=marks)
         click.echo(f'{copy.path}: proof copy')
+    sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
+
+
+def _report(result) -> None:
+    """Notes, warnings and findings of a build, on stderr."""
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    for warning in result.warnings:
+        click.echo(click.style('warning: ', fg='yellow') + warning, err=True)
+    print_findings(result.findings)
+
+
+def _build_to_stdout(source, style) -> None:
+    """`-o -`: the PDF on standard output, everything else on stderr."""
+    import shutil
+    import tempfile
+    tmp = Path(tempfile.mkdtemp(prefix='typeset-stdout-'))
+    try:
+        result = pipeline.build(source, tmp / 'out.pdf', style=style)
+        _report(result)
+        data = (tmp / 'out.pdf').read_bytes()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out = sys.stdout.buffer
+    out.write(data)
+    out.flush()
+    click.echo(f'-: {result.pages} pages in {result.seconds:.2f} s'
+               + (f', {len(result.findings)} findings' if result.findings else ''), err=True)
     sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
 
 
@@ -117,6 +192,30 @@ def check(source, output, style, fmt, source_only, color):
 
 
 @main.command()
+@click.argument('old', type=click.Path(dir_okay=True))
+@click.argument('new', type=click.Path(dir_okay=True))
+@click.option('-o', '--output', type=click.Path(dir_okay=False),
+              help='Marked copy to write (default: output/<new>.diff.pdf).')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--format', 'fmt', type=click.Choice(['human', 'json']), default='human', show_default=True,
+              help='The change list for people or for machines.')
+@guarded
+def diff(old, new, output, style, fmt):
+    """List what changed from draft OLD (a manuscript, or a PDF typeset built) to NEW, by
+    page and line of the new PDF, and mark it on a copy of the new proof.
+
+    Exit code 0 when the texts are equal (re-flow alone is no change), 1 when they differ,
+    2 when the input or the options cannot be used.
+    """
+    from . import proofround
+    result = proofround.diff(old, new, output, style=style)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    click.echo(result.as_json() if fmt == 'json' else result.human())
+    sys.exit(EXIT_FINDINGS if result.changes else EXIT_OK)
+
+
+@main.command()
 @click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
 @click.option('-o', '--outdir', type=click.Path(file_okay=False), help='Folder for the images (default: output/preview/).')
 @click.option('--dpi', type=click.IntRange(10, 1200), default=100, show_default=True, help='Resolution of the page images.')
@@ -128,9 +227,12 @@ def preview(source, outdir, dpi, style, pdf_path):
     """PNG images of the pages of SOURCE, and a contact sheet of all pages."""
     from . import preview as preview_stage
     result = preview_stage.preview(source, outdir, dpi=dpi, style=style, pdf=pdf_path)
+    if result.build is not None:
+        _report(result.build)
     for page in result.pages:
         click.echo(str(page))
     click.echo(f'{result.sheet}: contact sheet of {len(result.pages)} pages')
+    sys.exit(EXIT_FINDINGS if result.build is not None and result.build.errors else EXIT_OK)
 
 
 @main.command()

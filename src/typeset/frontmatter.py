@@ -20,6 +20,7 @@ import yaml
 from .errors import InputError
 
 SCALAR = (str, int, float, bool, datetime.date)
+MAX_FRONT_MATTER_CHARS = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('style', 'text', 'house style: a name in styles/ or a path to a .css file'),
     Key('paragraphs', 'choice', '"blank" (Markdown: blank lines separate paragraphs) or "lines" '
         '(every line is a paragraph)', choices=('blank', 'lines')),
+    Key('embed', 'lines', 'files beside the manuscript to attach to the PDF, by name, e.g. [附件1.xlsx]; '
+        'nothing else is ever attached'),
     Key('checks', 'rules', 'rules of `typeset check` to switch off, e.g. {paragraph-end: off}'),
 ]}
 
@@ -98,6 +101,11 @@ def split(text: str, path) -> FrontMatter:
             break
     else:
         raise InputError('front matter opened with --- on line 1 is never closed', path, 1)
+    size = sum(len(line) + 1 for line in lines[1:end])
+    if size > MAX_FRONT_MATTER_CHARS:
+        # Refused before YAML reads it: the parser takes seconds over 100,000 keywords.
+        raise InputError(f'front matter of {size:,} characters; at most {MAX_FRONT_MATTER_CHARS:,} '
+                         'can be read', path, 1)
     try:
         raw = yaml.safe_load('\n'.join(lines[1:end])) or {}
     except yaml.YAMLError as e:
@@ -105,6 +113,9 @@ def split(text: str, path) -> FrontMatter:
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(e, 'problem', None) or str(e).split('\n')[0]
         raise InputError(f'front matter is not valid YAML: {problem}', path, line) from None
+    except (ValueError, OverflowError) as e:  # e.g. date: 2024-02-30, which YAML reads as a date
+        raise InputError(f'front matter has a value that cannot be read: {e}', path,
+                         _bad_date_line(lines, end)) from None
     if not isinstance(raw, dict):
         raise InputError('front matter must be a mapping of keys to values', path, 2)
     meta, where = {}, {}
@@ -117,12 +128,32 @@ def split(text: str, path) -> FrontMatter:
             raise InputError(f'unknown front matter key {written!r}; known keys: {known}', path, line)
         if name in meta:
             raise InputError(f'{written!r} sets {name!r} a second time', path, line)
-        problem = KINDS[key.kind](key, value)
+        problem = KINDS[key.kind](key, value) or _not_text(key, value)
         if problem:
             raise InputError(problem, path, line)
         meta[name] = value
         where[name] = line
     return FrontMatter(meta, end + 1, where)
+
+
+def _not_text(key: Key, value) -> str | None:
+    """A lone surrogate (\\ud800 in a YAML string) is not a character: nothing can set,
+    encode or search it."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and any('\ud800' <= c <= '\udfff' for c in item):
+            bad = next(c for c in item if '\ud800' <= c <= '\udfff')
+            return f'{key.name} contains U+{ord(bad):04X}, half of a UTF-16 pair, which is not a character'
+    return None
+
+
+def _bad_date_line(lines: list[str], end: int) -> int:
+    for i in range(1, end):
+        for m in re.finditer(r'\b(\d{4})-(\d{1,2})-(\d{1,2})\b', lines[i]):
+            try:
+                datetime.date(*map(int, m.groups()))
+            except ValueError:
+                return i + 1
+    return 2
 
 
 def _key_line(lines: list[str], end: int, key) -> int:

@@ -8,6 +8,7 @@ the `Source`, whose `line_map` lets any later stage point back at the file the u
 from __future__ import annotations
 
 import codecs
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,30 +198,41 @@ def _in_gb2312(c: str) -> bool:
 
 def read_source(path, *, kind: str | None = None) -> Source:
     """Read a manuscript into a `Source`, with the reader of its format."""
+    from . import limits
     from .readers import reader_for
     path = Path(path)
-    return reader_for(path, kind).read(path, read_bytes(path))
+    source = reader_for(path, kind).read(path, read_bytes(path))
+    limits.check(source)
+    return source
 
 
 def read_bytes(path: Path) -> bytes:
     """The bytes of a manuscript: a regular file of a size that can be set."""
+    # Opened once (non-blocking, so a FIFO cannot hold the build), checked on the
+    # descriptor and read from it: the file checked is the file read.
     try:
-        st = path.stat()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise InputError('no such file', path) from None
+    except IsADirectoryError:
+        raise InputError('is a directory, not a manuscript', path) from None
     except OSError as e:
         raise InputError(f'cannot read: {e.strerror}', path) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError('is a directory, not a manuscript', path)
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError('is not a regular file (a device, pipe or socket), not a manuscript', path)
-    if st.st_size > MAX_SOURCE_BYTES:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE_BYTES:
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError('is a directory, not a manuscript', path)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError('is not a regular file (a device, pipe or socket), not a manuscript', path)
         raise InputError(f'the file is {st.st_size / 1024 / 1024:.0f} MB; manuscripts up to '
                          f'{MAX_SOURCE_BYTES // 1024 // 1024} MB can be set: split it', path)
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f'cannot read: {e.strerror}', path) from None
+    with os.fdopen(fd, 'rb') as f:
+        try:
+            os.set_blocking(fd, True)
+            return f.read(MAX_SOURCE_BYTES + 1)
+        except OSError as e:
+            raise InputError(f'cannot read: {e.strerror}', path) from None
 
 
 def decode_text(path, data: bytes) -> tuple[str, str, list[str]]:

@@ -96,10 +96,18 @@ def _no_fetcher():
     return NoFetcher()
 
 
+def _build_fetcher(prepared):
+    """The build's own sandboxed fetcher (refusals were reported by the build): a style
+    sheet the manuscript or the style imports from inside the project generates text the
+    PDF has, so the expected text must see it too."""
+    from .. import pipeline
+    return pipeline.sandbox_for(prepared).fetcher()
+
+
 def _style_sheets(prepared):
     import weasyprint
     return [weasyprint.CSS(string=prepared.style.css, base_url=prepared.style.css_path.as_uri(),
-                           url_fetcher=_no_fetcher())]
+                           url_fetcher=_build_fetcher(prepared))]
 
 
 def expected_text(prepared) -> Expected:
@@ -108,7 +116,7 @@ def expected_text(prepared) -> Expected:
     import weasyprint
     from weasyprint.css import get_all_computed_styles
     html = weasyprint.HTML(string=prepared.html, base_url=prepared.source.path.resolve().parent.as_uri() + '/',
-                           url_fetcher=_no_fetcher())
+                           url_fetcher=_build_fetcher(prepared))
     style_for = get_all_computed_styles(html, user_stylesheets=_style_sheets(prepared))
     chars: list[str] = []
     block_of: list[int] = []

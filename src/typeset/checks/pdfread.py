@@ -147,6 +147,45 @@ def inside(line: Line, area) -> bool:
     return top - 1 <= line.base <= bottom + 1 and line.x1 > x0 and line.x0 < x1
 
 
+@dataclass
+class _PageChars:
+    width: float
+    height: float
+    chars: list[dict]     # as pdfplumber gives them: text, x0, x1, top, bottom, size, fontname, matrix
+
+
+def _pages_of(path):
+    """The characters of each page, straight from pdfminer: pdfplumber's per-object
+    bookkeeping (colours, every attribute resolved) took 40 % of reading a 30-page report,
+    and only these few fields are used."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LTChar
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    with open(path, 'rb') as f:
+        document = PDFDocument(PDFParser(f))
+        resources = PDFResourceManager(caching=True)
+        device = PDFPageAggregator(resources, laparams=None)
+        interpreter = PDFPageInterpreter(resources, device)
+        for page in PDFPage.create_pages(document):
+            x0, y0, x1, y1 = page.cropbox
+            height = y1 - y0
+            interpreter.process_page(page)
+            chars = []
+            for obj in device.get_result():
+                if isinstance(obj, LTChar):
+                    name = obj.fontname
+                    if isinstance(name, bytes):
+                        name = name.decode('latin-1')
+                    chars.append({'text': obj.get_text(), 'x0': obj.x0 - x0, 'x1': obj.x1 - x0,
+                                  'top': height - (obj.y1 - y0), 'bottom': height - (obj.y0 - y0),
+                                  'size': obj.size, 'fontname': name,
+                                  'matrix': (*obj.matrix[:5], obj.matrix[5] - y0)})
+            yield _PageChars(x1 - x0, height, chars)
+
+
 def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
     """Pages of a PDF with their lines; `areas(page_number)` gives each page's type area
     (x0, top, x1, bottom in pt from the top left), else page-number lines are left out.
@@ -155,24 +194,22 @@ def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
     (a line across the gutters, a title, ends one band of columns and starts the next)
     when `columns` says the style sets the body in columns (a table is not columns);
     lines are numbered per column, and `Line.column` says which."""
-    import pdfplumber
     pages = []
-    with pdfplumber.open(str(path)) as pdf:
-        for i, p in enumerate(pdf.pages, 1):
-            lines = page_lines(p, i)
-            area = areas(i) if areas else None
-            page = Page(i, float(p.width), float(p.height), lines, area)
-            if area:
-                body = [ln for ln in lines if inside(ln, area)]
-            else:
-                body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
-            gutters = _gutters(body, area) if columns else []
-            if gutters:
-                page.body, page.columns = _in_columns(body, gutters, area)
-            else:
-                page.body = body
-            _number(page)
-            pages.append(page)
+    for i, p in enumerate(_pages_of(path), 1):
+        lines = page_lines(p, i)
+        area = areas(i) if areas else None
+        page = Page(i, p.width, p.height, lines, area)
+        if area:
+            body = [ln for ln in lines if inside(ln, area)]
+        else:
+            body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
+        gutters = _gutters(body, area) if columns else []
+        if gutters:
+            page.body, page.columns = _in_columns(body, gutters, area)
+        else:
+            page.body = body
+        _number(page)
+        pages.append(page)
     k = 0
     for page in pages:
         for ln in page.body:
@@ -205,7 +242,12 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
         return []
     cover = [0] * width
     rows = 0
+    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     for ln in body:
+        if ln.size > 1.3 * size:
+            # display type (a title, a banner over some columns) spans the gutters by design;
+            # counted, a page with a big title and two banners lost its gutters
+            continue
         rows += 1
         seen = set()
         for g in ln.glyphs:
@@ -216,7 +258,6 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
     threshold = max(2, 0.08 * rows)
     gutters = []
     b = 0
-    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     while b < width:
         if cover[b] < threshold:
             e = b
