@@ -182,6 +182,16 @@ def test_typed_document_keeps_title_headings_lead_table_and_image(typed_docx):
     assert '<p class="addressee">各区县人民政府，市政府各部门：</p>' in html_addressee
 
 
+def test_a_long_table_passes_the_bounds_on_markup(tmp_path):
+    """A fee table of 200 rows is 2,400 tags: read row by row, within limits.py's bound
+    on tags per paragraph, and still one table."""
+    rows = ''.join('<w:tr>' + ''.join(f'<w:tc>{para(f"{r}行{c}列")}</w:tc>' for c in range(5)) + '</w:tr>'
+                   for r in range(200))
+    source = read_source(raw_docx(tmp_path / 'rows.docx', para('题目') + f'<w:tbl>{rows}</w:tbl>'))
+    html = typeset.prepare(source.path).html
+    assert html.count('<table>') == 1 and html.count('<tr>') == 200 and '199行4列' in html
+
+
 NUMBERING = part('numbering', (
     '<w:abstractNum w:abstractNumId="1">'
     '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'

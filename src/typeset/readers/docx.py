@@ -633,7 +633,10 @@ class Writer:
                         (f' rowspan="{rowspan}"' if rowspan > 1 else '')
                 row.append(f'<{tag}{attrs}>{self.cell(blocks)}</{tag}>')
             number = next((b.number for bs, _, _ in cells for b in bs if b.number), first)
+            # A blank line after each row: Python-Markdown keeps the table one HTML block,
+            # and the bound on tags per paragraph (limits.py) counts a row, not the table.
             self.emit('<tr>' + ''.join(row) + '</tr>', number)
+            self.emit('', number)
         self.emit('</table>', first)
 
     def cell(self, blocks: list) -> str:
