@@ -408,6 +408,12 @@ def cli_error(path: Path) -> str:
     return lines[0]
 
 
+def test_bounds_on_the_text_name_the_paragraph(tmp_path):
+    body = para('题目') + para('正常的段落。') + para('长' * 30_000 + '。')
+    message = cli_error(raw_docx(tmp_path / 'long.docx', body))
+    assert 'long.docx: 第3段: line of 30,001 characters' in message
+
+
 def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
     src = tmp_path / 'bomb.docx'
     raw_docx(src, para('题目'))

@@ -52,6 +52,13 @@ class Source:
             if f.paragraph is None and f.path == str(self.path):
                 f.paragraph = self.paragraph_of(f.line)
 
+    def in_paragraphs(self, error: InputError) -> InputError:
+        """An error placed on a line of a Word manuscript's Markdown, placed by 第N段."""
+        paragraph = self.paragraph_of(error.line)
+        if not paragraph:
+            return error
+        return InputError(f'第{paragraph}段: {error.message}', error.path)
+
     def file_line(self, body_line: int) -> int:
         """File line (1-based) of a body line (1-based)."""
         if 1 <= body_line <= len(self.line_map):
@@ -202,7 +209,10 @@ def read_source(path, *, kind: str | None = None) -> Source:
     from .readers import reader_for
     path = Path(path)
     source = reader_for(path, kind).read(path, read_bytes(path))
-    limits.check(source)
+    try:
+        limits.check(source)
+    except InputError as e:
+        raise source.in_paragraphs(e) from None
     return source
 
 
