@@ -113,9 +113,9 @@ def _lines(value) -> list[str]:
 
 
 def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: str,
-             template_dirs: list[Path], template: str = 'page.html') -> str:
+             template_dirs: list[Path], template: str = 'page.html', elements: dict | None = None) -> str:
     """The page as HTML. `title_html` is the first <h1> of the body, used when the
-    front matter gives no title."""
+    front matter gives no title; `elements` are the 公文's elements (`elements.py`)."""
     # Sandboxed: a house style's template may sit beside a manuscript from anyone, and a
     # plain Environment lets `{{ cycler.__init__.__globals__.os }}` run any command.
     env = SandboxedEnvironment(loader=ProjectLoader(template_dirs),
@@ -147,6 +147,7 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             style_name=style_name,
             body=Markup(body_html),
             meta=meta,
+            gongwen=elements or {},
         )
     except TypesetError:
         raise

@@ -54,6 +54,18 @@ def _choice(key: Key, value) -> str | None:
     return f'{key.name} must be one of {", ".join(map(str, key.choices))}, not {value!r}'
 
 
+def _attachments(key: Key, value) -> str | None:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if _scalar(item):
+            continue
+        if isinstance(item, dict) and set(item) <= {'title', 'file'} and 'title' in item \
+                and all(_scalar(v) for v in item.values()):
+            continue
+        return f'{key.name} must be a list of titles, or of {{title: …, file: …}}'
+    return None
+
+
 def _rules(key: Key, value) -> str | None:
     if value is None or isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, SCALAR)
                                        for k, v in value.items()):
@@ -61,7 +73,8 @@ def _rules(key: Key, value) -> str | None:
     return f'{key.name} must be a mapping of rule names to on/off, e.g. {{paragraph-end: off}}'
 
 
-KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules}
+KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules,
+         'attachments': _attachments}
 
 # The keys, in the order `typeset` lists them. Each group is a part of the document.
 KEYS: dict[str, Key] = {k.name: k for k in [
@@ -69,9 +82,40 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('title', 'lines', 'title, a string or a list of lines as they should be set'),
     Key('subtitle', 'lines', 'line(s) under the title, e.g. the date or the occasion'),
     Key('author', 'text', 'author or issuing body (PDF metadata)'),
-    Key('date', 'text', 'date (PDF metadata)'),
+    Key('date', 'text', '成文日期, the date the document is made: 2026-01-05 or 2026年1月5日; '
+        'set as 2026年1月5日', aliases=('成文日期',)),
     Key('lang', 'text', 'language of the document, default zh-CN'),
     Key('keywords', 'lines', 'PDF keywords'),
+    # the 公文's 版头 (GB/T 9704 7.2): above the red rule
+    Key('format', 'choice', '公文 format: document (the default), letter (信函格式), order (命令格式) '
+        'or minutes (纪要格式); the Chinese names are accepted too',
+        choices=('document', 'letter', 'order', 'minutes', '文件', '信函', '命令', '令', '纪要'),
+        aliases=('格式',)),
+    Key('copy_no', 'text', '份号, the copy number (6 digits), top left', aliases=('份号',)),
+    Key('classification', 'text', '密级和保密期限, e.g. 机密★1年', aliases=('密级',)),
+    Key('urgency', 'text', '紧急程度, e.g. 特急 or 加急', aliases=('紧急程度',)),
+    Key('issuer', 'lines', '发文机关: one organ, or a list for joint issue (联合行文), lead organ first',
+        aliases=('发文机关',)),
+    Key('issuer_mark', 'text', '发文机关标志 when it is not the organ\'s name, e.g. 温岭市人民政府文件',
+        aliases=('发文机关标志',)),
+    Key('doc_no', 'text', '发文字号, e.g. 温政发〔2026〕12号', aliases=('发文字号', '文号')),
+    Key('signer', 'lines', '签发人 of an 上行文: one name or a list', aliases=('签发人',)),
+    # the 主体 (GB/T 9704 7.3)
+    Key('addressee', 'text', '主送机关, set flush left under the title', aliases=('主送机关', '主送')),
+    Key('attachments', 'attachments', '附件说明: a list of titles, or of {title, file} where file is a '
+        'manuscript beside this one, set as the attachment', aliases=('附件',)),
+    Key('signature', 'lines', '发文机关署名: one organ or several', aliases=('署名', '发文机关署名')),
+    Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ',
+        aliases=('印章',)),
+    Key('note', 'text', '附注, set in （） under the date', aliases=('附注',)),
+    # 纪要格式 (GB/T 9704 10.3): who took part, listed after the body
+    Key('present', 'lines', '纪要: 出席 (names, or one line of text)', aliases=('出席',)),
+    Key('absent', 'lines', '纪要: 请假', aliases=('请假',)),
+    Key('attending', 'lines', '纪要: 列席', aliases=('列席',)),
+    # the 版记 (GB/T 9704 7.4)
+    Key('cc', 'lines', '抄送机关: text, or a list of organs', aliases=('抄送', '抄送机关')),
+    Key('printer', 'text', '印发机关', aliases=('印发机关',)),
+    Key('print_date', 'text', '印发日期: 2026-01-06 or 2026年1月6日', aliases=('印发日期',)),
     # how to read and set it
     Key('style', 'text', 'house style: a name in styles/ or a path to a .css file'),
     Key('paragraphs', 'choice', '"blank" (Markdown: blank lines separate paragraphs) or "lines" '

@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from .chars import JOINS_ACROSS_SOFT_BREAK
+from .numbering import HEADING_MAX_CHARS, RANK_CLASS, heading_level, numbering, run_in_heading
 
 # East Asian wide characters (Han, kana, full-width forms, CJK punctuation): a line break
 # between two of them is removed, as CSS Text 3's segment-break rules intend.
@@ -24,6 +25,9 @@ LEADING_INDENT = re.compile(r'^[\s\u3000]+')
 TRAILING_SPACE = re.compile(r'[ \t\u3000]+$')
 SKIP = {'pre', 'code', 'script', 'style'}
 CLAUSE_BREAK = re.compile(r'(?<=[，；：])')
+ATTACHMENT_LABEL = re.compile(r'附件\s*\d*')
+# Where an attachment written in the body begins, in the HTML fragment.
+ATTACHMENT_START = re.compile(r'^<(?:p|h[1-6]) class="attachment-label">', re.M)
 
 EXTENSIONS = ['extra', 'admonition', 'sane_lists']
 
@@ -44,6 +48,8 @@ class CJKTreeprocessor(Treeprocessor):
         for p in root.iter('p'):
             self._strip_indent(p)
         self._mark_addressee(root)
+        self._mark_numbering(root)
+        self._mark_attachments(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
         for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
@@ -63,6 +69,52 @@ class CJKTreeprocessor(Treeprocessor):
             text = ''.join(el.itertext()).strip()
             if text.endswith(('：', ':')) and len(text) <= 60 and not any(c in text for c in '。！？'):
                 el.set('class', 'addressee')
+
+    @staticmethod
+    def _mark_numbering(root):
+        """A 公文's heading levels are its numbering, not its Markdown level (GB/T 9704
+        7.3.3): a heading or paragraph opening with 一、 gets the class of that level,
+        whatever its `#` count; a numbered line standing alone becomes a heading; a
+        numbered paragraph's run-in heading (（一）压实工作责任。…) gets a span of its own."""
+        for el in list(root):
+            text = ''.join(el.itertext()).strip()
+            found = numbering(text)
+            if found is None or el.tag not in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
+                continue
+            rank = found[0]
+            cls = RANK_CLASS[rank]
+            if el.tag == 'p' and heading_level(text) is not None:
+                el.tag = f'h{rank + 2}'
+            end = run_in_heading(text) if el.tag == 'p' else None
+            if end is None and (el.tag != 'p' or len(text) <= HEADING_MAX_CHARS):
+                # a heading, or a short numbered item (（一）…条例》；): all in its level's face
+                el.set('class', (el.get('class', '') + ' ' + cls).strip())
+                continue
+            lead = el.text or ''
+            indent = len(lead) - len(lead.lstrip())
+            if end is None or len(lead.strip()) < end:
+                end = len(found[2])  # a long numbered paragraph: the numbering alone
+            if len(lead.strip()) < end:
+                continue
+            span = etree.Element('span', {'class': f'run-in {cls}'})
+            span.text = lead[indent:indent + end]
+            span.tail = lead[indent + end:]
+            el.text = lead[:indent]
+            el.insert(0, span)
+
+    @staticmethod
+    def _mark_attachments(root):
+        """An attachment written in the body opens with a line `附件` or `附件2` (GB/T 9704
+        7.3.7) and its title on the next: both are marked, so that the assembly stage can set
+        each attachment on pages of its own."""
+        children = list(root)
+        for k, el in enumerate(children):
+            if el.tag not in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6') or len(el):
+                continue
+            if ATTACHMENT_LABEL.fullmatch((el.text or '').strip()):
+                el.set('class', 'attachment-label')
+                if k + 1 < len(children) and children[k + 1].tag in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
+                    children[k + 1].set('class', 'attachment-title')
 
     @staticmethod
     def _list_start(ol):
@@ -134,6 +186,15 @@ def to_html(body: str) -> str:
     """Markdown body → HTML fragment."""
     md = markdown.Markdown(extensions=EXTENSIONS + [CJKExtension()], output_format='html')
     return md.convert(body)
+
+
+def split_attachments(html: str) -> tuple[str, list[str]]:
+    """The body's own text, and the attachments written in it, each from its `附件N` on."""
+    starts = [m.start() for m in ATTACHMENT_START.finditer(html)]
+    if not starts:
+        return html, []
+    bounds = starts + [len(html)]
+    return html[:starts[0]], [html[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
 def split_title(html: str) -> tuple[str | None, str]:

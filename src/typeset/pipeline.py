@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import assemble as assemble_stage
+from . import elements
 from . import fonts as font_stage
 from . import markup as markup_stage
 from .errors import Finding, InputError
@@ -169,8 +170,14 @@ def prepare(source_path, *, style=None) -> Prepared:
     title_html = None
     if not meta.get('title'):
         title_html, fragment = markup_stage.split_title(fragment)
+    # A style that sets the 公文's elements takes the body without the attachments written
+    # in it (gongwen.body) and sets those on pages of their own; any other has the whole.
+    main, in_body = markup_stage.split_attachments(fragment)
+    attached = elements.attachments(meta, source.path, source.meta_line('attachments'), markup_stage.to_html)
+    attached += elements.body_attachments(in_body, len(attached))
     html = assemble_stage.assemble(fragment, meta, title_html=title_html, style_name=style_obj.name,
-                                   template_dirs=style_obj.template_dirs, template=style_obj.template)
+                                   template_dirs=style_obj.template_dirs, template=style_obj.template,
+                                   elements=elements.template_values(meta, attached, main))
     return Prepared(source, style_obj, html, specs, findings)
 
 

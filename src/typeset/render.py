@@ -72,6 +72,10 @@ class _CollectWarnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# An element of the page template that asks for the document to end on an even page.
+LAST_PAGE_EVEN = 'data-last-page="even"'
+
+
 def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]],
                output: Path, sandbox: Sandbox, metadata_date: str | None = None,
                attachments: list[Attachment] = ()) -> RenderResult:
@@ -112,6 +116,15 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
             css = [weasyprint.CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher,
                                   font_config=font_config) for text, path in stylesheets]
             rendered = document.render(stylesheets=css, font_config=font_config)
+            if len(rendered.pages) % 2 and LAST_PAGE_EVEN in html:
+                # A 公文 printed both sides ends on an even page (GB/T 9704 7.4); how the 版记
+                # moves there is the style's business: it sees data-turn on the element. The
+                # template's element closes the page, so the last occurrence is it, never text
+                # of the manuscript that happens to read the same.
+                head, _, tail = html.rpartition(LAST_PAGE_EVEN)
+                document = weasyprint.HTML(string=head + LAST_PAGE_EVEN + ' data-turn' + tail,
+                                           base_url=base_url.as_uri() + '/', url_fetcher=fetcher)
+                rendered = document.render(stylesheets=css, font_config=font_config)
         pages = len(rendered.pages)
         sandbox.filter_links(rendered)
         # Attachments: only those listed under `embed:`, never what the HTML asks for.

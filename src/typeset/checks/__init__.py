@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Finding, InputError
-from . import diff, pdf_rules, source_rules
+from . import diff, gongwen_rules, pdf_rules, source_rules
 
 SEVERITIES = ('error', 'warning', 'info')
 ALL_RULES = {r.id: (r.severity, r.description) for r in source_rules.RULES}
 ALL_RULES.update(pdf_rules.RULES)
+ALL_RULES.update(gongwen_rules.RULES)
 # Findings the build itself makes (pipeline, render).
 ALL_RULES.setdefault('glyph-missing', ('error', 'a character no configured font has'))
 ALL_RULES.setdefault('resource-outside-project', ('error', 'a resource the sandbox refused'))
@@ -144,6 +145,7 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     source = read_source(source_path)
     disabled, severity = rule_settings(source.meta, source.path)
     findings = source_rules.lint(source, disabled, severity)
+    findings += _graded(gongwen_rules.lint(source), disabled, severity)
     times['lint'] = time.perf_counter() - t0
     if source_only:
         source.place(findings)
@@ -156,12 +158,8 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     layout = pdf_rules.probe_layout(prepared.style)
     exp_blocks = blocks_of(source)
     pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks)
-    for f in pdf_findings:
-        if f.rule in disabled:
-            continue
-        if f.rule in severity:
-            f.severity = severity[f.rule]
-        findings.append(f)
+    pdf_findings += gongwen_rules.verify(source, pages, built.output)
+    findings += _graded(pdf_findings, disabled, severity)
     for f in built.findings:
         if f.rule not in disabled:
             findings.append(f)
@@ -170,6 +168,18 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     times['total'] = time.perf_counter() - t0
     return CheckResult(source.path, built.output, built.pages, findings, times,
                        list(built.notes) + [f'warning: {w}' for w in built.warnings])
+
+
+def _graded(findings, disabled, severity) -> list[Finding]:
+    """Findings with the document's `checks:` settings applied."""
+    out = []
+    for f in findings:
+        if f.rule in disabled:
+            continue
+        if f.rule in severity:
+            f.severity = severity[f.rule]
+        out.append(f)
+    return out
 
 
 def _verify(pdf, prepared, layout, blocks):
