@@ -249,14 +249,23 @@ def test_heading_styles_numbered_by_a_multilevel_list(tmp_path):
         '## 一、总体要求', '### （一）工作目标', '正文。', '### （二）主要任务', '## 二、保障措施']
 
 
-def test_title_is_the_centred_paragraph_after_the_masthead(tmp_path):
+def test_the_masthead_above_the_title_is_set_as_the_版头(tmp_path):
     centred = '<w:jc w:val="center"/>'
     body = (para('某某市人民政府文件', ppr=centred) + para('某府发〔2026〕3号', ppr=centred)
             + para('关于加强基层治理', ppr=centred, runs='<w:r><w:br/><w:t>体系建设的意见</w:t></w:r>')
             + para('（2026年1月5日）', ppr=centred) + para('各区县人民政府：') + para('现将有关事项通知如下。'))
-    source = read_source(raw_docx(tmp_path / 'title.docx', body))
-    assert source.meta == {'title': ['关于加强基层治理', '体系建设的意见'], 'subtitle': '（2026年1月5日）'}
-    assert [ln for ln in source.body.split('\n') if ln][:2] == ['某某市人民政府文件', '某府发〔2026〕3号']
+    src = raw_docx(tmp_path / 'title.docx', body)
+    source = read_source(src)
+    assert source.meta == {'title': ['关于加强基层治理', '体系建设的意见'], 'subtitle': '（2026年1月5日）',
+                           'issuer_mark': '某某市人民政府文件', 'doc_no': '某府发〔2026〕3号'}
+    assert [ln for ln in source.body.split('\n') if ln][0] == '各区县人民政府：'
+    out, result = build(src)
+    assert not result.errors, result.errors
+    with pdfplumber.open(out) as doc:   # the 发文机关标志 in red, above the title
+        chars = doc.pages[0].chars
+    text = ''.join(c['text'] for c in chars)
+    mark, title = chars[text.index('某某市人民政府文件')], chars[text.index('关于加强')]
+    assert mark['top'] < title['top'] and mark['non_stroking_color'][0] > 0.8 > mark['non_stroking_color'][1]
 
 
 def test_a_document_without_heading_styles_reads_as_its_plain_text(tmp_path):

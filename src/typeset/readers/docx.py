@@ -694,7 +694,24 @@ def find_title(blocks: list, styles, plain: bool = False) -> tuple[dict, list[Pa
     for key in meta:
         if len(meta[key]) == 1:
             meta[key] = meta[key][0]
+    meta.update(masthead_keys(blocks[:at], used))
     return meta, used, [b for b in blocks if b not in used]
+
+
+def masthead_keys(above_title: list, used: list) -> dict:
+    """The 版头 typed above the title becomes the front matter the template sets it from:
+    某某市人民政府文件 the 发文机关标志 (issuer_mark), 某府发〔2026〕3号 the 发文字号 (doc_no)."""
+    keys = {}
+    for block in above_title:
+        text = block.text().strip(BLANK) if isinstance(block, Para) else ''
+        if text.endswith('文件') and len(text) <= 40 and 'issuer_mark' not in keys:
+            keys['issuer_mark'] = text
+        elif DOCUMENT_NUMBER.search(text) and len(text) <= 40 and 'doc_no' not in keys:
+            keys['doc_no'] = text
+        else:
+            continue
+        used.append(block)
+    return keys
 
 
 def masthead(text: str) -> bool:
