@@ -120,6 +120,7 @@ def typed_docx(tmp_path_factory) -> Path:
     table.cell(2, 2).text = '无'
     d.add_paragraph().add_run().add_picture(str(folder / 'pic.png'), width=Mm(40))
     d.add_paragraph('\t\t\t某某市人民政府')
+    d.add_paragraph('\u3000' * 16 + '2026年1月5日')
     path = folder / 'typed.docx'
     d.save(path)
     return path
@@ -169,12 +170,16 @@ def test_typed_document_keeps_title_headings_lead_table_and_image(typed_docx):
     assert '**始终把党的领导落实到行动上。**切实' in source.body
     assert '手动换行之前手动换行之后。' in source.body, 'a manual break between Han is no space'
     assert '<td rowspan="2">合并行</td><td colspan="2">合并列</td>' in source.body
-    assert '\n某某市人民政府\n' in source.body, 'the tabs that pushed the signature right are gone'
+    assert source.meta['signature'] == '某某市人民政府' and source.meta['date'] == '2026-01-05', \
+        'the signature and date, pushed right with tabs and spaces, are the 署名 and 成文日期'
+    assert '某某市人民政府' not in source.body
     assert '为深入' in source.body and '\u3000' not in source.body.split('为深入')[0].split('\n')[-1]
     out, result = build(typed_docx)
     assert not result.errors, result.errors
     assert faces(out, '关于加强基层治理') == {'Noto-Serif-CJK-SC-Bold'}
     assert faces(out, '始终把党的领导落实到行动上。') == {'FandolKai'}
+    assert not result.warnings, result.warnings
+    assert '某某市人民政府2026年1月5日' in without_space(pdf_text(out))
     with pdfplumber.open(out) as doc:
         image = doc.pages[0].images[0]   # the embedded picture, drawn at Word's 40 mm
         assert abs((image['x1'] - image['x0']) / (72 / 25.4) - 40) < 0.5
@@ -336,7 +341,8 @@ def test_converted_markdown_builds_the_same_pdf_bytes(typed_docx, tmp_path, monk
     run = CliRunner().invoke(cli.main, ['convert', str(typed_docx), '-o', str(md)])
     assert run.exit_code == 0, run.output
     text = md.read_text(encoding='utf-8')
-    assert text.startswith('---\ntitle: 关于加强基层治理体系建设的意见\n---\n')
+    assert text.startswith('---\ntitle: 关于加强基层治理体系建设的意见\nsignature: 某某市人民政府\n'
+                           "date: '2026-01-05'\n---\n")
     assert re.search(r'\n<p><img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt="" style="width: 40.0mm" />'
                      r'</p>\n', text)
     from_docx = tmp_path / 'from-docx.pdf'

@@ -57,6 +57,7 @@ MARKDOWN_INLINE = re.compile(r'([\\`*_\[\]!{}])')
 LINE_START_MARKUP = re.compile(r'^(\d+)([.)])|^([#>+\-=|:~])')
 # 发文字号 (国发〔2026〕1号): a line of the 版头, never part of the title.
 DOCUMENT_NUMBER = re.compile(r'[〔\[［(（]\d{4}[〕\]］)）]\d+号')
+ARABIC_DATE = re.compile(r'^(\d{4})年(\d{1,2})月(\d{1,2})日$')
 DATE_LINE = re.compile(r'^[（(]?[\d〇零一二三四五六七八九十○Ｏ]+年[\d〇零一二三四五六七八九十○Ｏ]+月'
                        r'([\d〇零一二三四五六七八九十○Ｏ]+日)?[）)]?$')
 
@@ -581,6 +582,8 @@ class Writer:
         # plain-text manuscript does: read its headings as the .txt reader would.
         self.plain = not any(isinstance(b, Para) and b.heading for b in blocks)
         meta, title_paras, rest = find_title(blocks, self.doc.styles, self.plain)
+        closing, rest = closing_keys(rest)
+        meta.update(closing)
         if meta:
             dumped = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False,
                                     width=1000)
@@ -696,6 +699,25 @@ def find_title(blocks: list, styles, plain: bool = False) -> tuple[dict, list[Pa
             meta[key] = meta[key][0]
     meta.update(masthead_keys(blocks[:at], used))
     return meta, used, [b for b in blocks if b not in used]
+
+
+def closing_keys(blocks: list) -> tuple[dict, list]:
+    """The 署名 and 成文日期 a document ends with, set right (or pushed right with tabs and
+    spaces) in Word, become the front matter the template sets them from (GB/T 9704
+    7.3.5): the date alone, or the issuing organ over it."""
+    paras = [b for b in blocks[-2:] if isinstance(b, Para) and b.aside and not b.label]
+    date = ARABIC_DATE.match(paras[-1].text().strip(BLANK)) if paras else None
+    if not date or paras[-1] is not blocks[-1]:
+        return {}, blocks
+    keys, used = {}, [paras[-1]]
+    if len(paras) == 2 and paras[0] is blocks[-2]:
+        name = paras[0].text().strip(BLANK)
+        if len(name) <= 30 and not any(c in name for c in '。，：；！？'):
+            keys['signature'] = name
+            used.insert(0, paras[0])
+    year, month, day = map(int, date.groups())
+    keys['date'] = f'{year:04d}-{month:02d}-{day:02d}'   # ISO for the PDF's metadata; set as 2026年1月5日
+    return keys, [b for b in blocks if b not in used]
 
 
 def masthead_keys(above_title: list, used: list) -> dict:
