@@ -1,7 +1,7 @@
 """Word .docx manuscripts: what is kept, what is cleaned, and what is never let in.
 
-Fixtures: lo-report.docx was written by LibreOffice Writer (tests/fixtures/docx/
-make_libreoffice.py); the others are made here, with python-docx for what a user types
+Fixtures: lo-report.docx, lo-features.docx and lo-notice.docx were written by
+LibreOffice Writer (tests/fixtures/docx/make_libreoffice.py); the others are made here, with python-docx for what a user types
 and as raw OOXML for what python-docx cannot write (list numbering, notes, tracked
 changes, comments, fields) and for hostile files.
 """
@@ -14,19 +14,18 @@ import time
 import zipfile
 from pathlib import Path
 
+import docx   # python-docx, of the test extra: a missing one fails here, never skips
 import pdfplumber
 import pytest
 from click.testing import CliRunner
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm
 
 import typeset
 from typeset import cli
 from typeset.source import read_source
 
 from conftest import HAN, pdf_text, without_space
-
-docx = pytest.importorskip('docx')   # python-docx, of the test extra
-from docx.enum.text import WD_ALIGN_PARAGRAPH  # noqa: E402
-from docx.shared import Mm  # noqa: E402
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'docx'
 NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
