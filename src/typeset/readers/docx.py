@@ -12,12 +12,14 @@ Markdown. Each Markdown line remembers the Word paragraph it came from, so findi
 placed as 第N段 (N counts the paragraphs that have text, tables' included, from 1).
 
 Kept: paragraphs; headings (heading styles, outline levels, and official numbering typed
-or numbered by Word, at the levels of numbering.py); Word's list numbers as the literal
-labels Word shows; bold and italic (a bold lead sentence is the run-in lead sentence);
-tables with merged cells; footnotes and endnotes; embedded images; the title (标题 style,
-or the first centred paragraph). Cleaned: indent spaces and tabs, manual line breaks,
-fields (page numbers and tables of contents dropped, others as Word last showed them),
-tracked changes (accepted), comments (dropped); the last three are reported in notes.
+or numbered by Word, at the levels of numbering.py; a document with no heading style is
+read as its plain text would be); Word's list numbers as the literal labels Word shows;
+bold and italic (a bold lead sentence is the run-in lead sentence); tables with merged
+cells; footnotes and endnotes; embedded pictures at Word's width; hyperlinks (judged by
+the renderer's sandbox); the title (标题 style, or the first centred paragraph), and the
+版头, 署名 and 成文日期 typed around the body, as front matter. Cleaned: indent spaces and
+tabs, manual line breaks, fields (contents and index dropped, others as Word last showed
+them), tracked changes (accepted), comments (dropped); the last three reported in notes.
 """
 from __future__ import annotations
 
