@@ -318,7 +318,9 @@ def test_fields_tracked_changes_and_comments_are_cleaned_and_reported(tmp_path):
             + para('原有', runs='<w:ins w:id="1" w:author="a"><w:r><w:t>插入的</w:t></w:r></w:ins>'
                    '<w:del w:id="2" w:author="a"><w:r><w:delText>删除的</w:delText></w:r></w:del>'
                    '<w:r><w:t>文字。</w:t></w:r>')
-            + para('批注在此', runs='<w:r><w:commentReference w:id="0"/></w:r><w:r><w:t>。</w:t></w:r>'))
+            + para('批注在此', runs='<w:r><w:commentReference w:id="0"/></w:r><w:r><w:t>。</w:t></w:r>')
+            + para(runs='<w:r><w:drawing><wp:inline><a:graphic><a:graphicData uri="http://schemas.openxmlformats'
+                   '.org/drawingml/2006/chart"/></a:graphic></wp:inline></w:drawing></w:r>'))
     comments = part('comments', '<w:comment w:id="0" w:author="a"><w:p><w:r><w:t>批注内容不入正文'
                     '</w:t></w:r></w:p></w:comment>')
     src = raw_docx(tmp_path / 'clean.docx', body, rels=[('rC', 'comments', 'comments.xml', False)],
@@ -330,6 +332,7 @@ def test_fields_tracked_changes_and_comments_are_cleaned_and_reported(tmp_path):
     assert 'tracked changes accepted (1 insertions, 1 deletions)' in notes
     assert '1 comment(s) dropped at 第4段' in notes
     assert 'fields dropped: TOC ×1' in notes and 'kept as Word last showed them: PAGE ×1' in notes
+    assert '1 chart(s) or drawn shape(s) not set' in notes
 
 
 # --- convert ----------------------------------------------------------------------------

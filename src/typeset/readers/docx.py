@@ -36,7 +36,7 @@ from ..errors import Finding, InputError
 from ..numbering import heading_level, numbered_or_bulleted
 from ..source import Source
 from . import markdown as markdown_reader
-from .docx_package import R, open_package
+from .docx_package import R, W, open_package
 from .docx_styles import (SUBTITLE_NAMES, TITLE_NAMES, Numbering, num_pr, on, read_styles, val, w)
 
 A = 'http://schemas.openxmlformats.org/drawingml/2006/main'
@@ -161,6 +161,8 @@ class Document:
                 out.extend(self.blocks(el, depth))
             elif tag in ('del', 'moveFrom'):
                 self.changes['deletions'] += 1
+            elif tag == 'altChunk':
+                self.left_out['embedded document(s) (altChunk)'] += 1
         return out
 
     def paragraph(self, p) -> Para:
@@ -343,6 +345,8 @@ class Document:
     def images(self, el, out: list) -> None:
         refs = [(b.get(f'{{{R}}}embed'), b.get(f'{{{R}}}link')) for b in el.iter(f'{{{A}}}blip')]
         refs += [(d.get(f'{{{R}}}id'), None) for d in el.iter(f'{{{V}}}imagedata')]
+        if not refs and el.find(f'.//{{{W}}}txbxContent') is None:
+            self.left_out['chart(s) or drawn shape(s)'] += 1
         for embed, link in refs:
             rel = self.rels.get(link or embed or '')
             if rel is None:
