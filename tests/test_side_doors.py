@@ -261,6 +261,16 @@ def test_5_preview_never_removes_or_replaces_files_it_did_not_make(tmp_path):
     assert (tmp_path / 'report-1.png').is_file() and (tmp_path / 'report-sheet.png').is_file()
 
 
+def test_5_preview_list_planted_as_a_link_is_not_followed(tmp_path):
+    """The list of images preview made is never written through a link someone left."""
+    victim = write(tmp_path / 'victim.txt', 'KEEP')
+    (tmp_path / 'pv').mkdir()
+    (tmp_path / 'pv' / '.typeset-preview').symlink_to(victim)
+    src = write(tmp_path / 'report.md', '正文。\n')
+    result = CliRunner().invoke(cli.main, ['preview', str(src), '-o', str(tmp_path / 'pv'), '--dpi', '20'])
+    assert '.typeset-preview' in one_line_error(result) and victim.read_text() == 'KEEP'
+
+
 def test_5_proof_never_overwrites_the_manuscript(tmp_path):
     """A manuscript named ms.proof.pdf used to be overwritten by --proof."""
     src = write(tmp_path / 'ms.proof.pdf', '正文。\n')
@@ -283,6 +293,7 @@ SLOW = {
     'many paragraphs': (('正文\n' + '*a' * 140 + '\n\n') * 30, 37, 'markup'),
     'entities': ('正文\n\n' + '&#1' * 40000 + '\n', 3, 'line of'),
     'entities in lines': ('正文\n' + ('&#1' * 600 + '\n') * 2, 3, 'HTML tags'),
+    'table columns': ('|' + '甲|' * 3000 + '\n|' + '-|' * 3000 + '\n', 1, 'columns'),
 }
 
 

@@ -26,6 +26,7 @@ TAGS = re.compile(r'[<&]')
 MAX_TAGS_PER_PARAGRAPH = 1_000
 TAGS_BUDGET = 4_000_000
 MARKUP_BUDGET = 250_000            # Σ over paragraphs of (their markup characters)²; corpus: < 7,000
+MAX_TABLE_COLUMNS = 100           # `|` in a line; WeasyPrint lays out 3,000 columns in 25 s
 MAX_TITLE_CHARS = 200              # a 公文 title is rarely more than 3 lines of 20
 MAX_META_CHARS = 2_000             # any other front matter value
 MAX_META_ITEMS = 100               # lines of a title, keywords, files to embed
@@ -67,6 +68,9 @@ def _check_body(source) -> None:
         if len(text) > MAX_LINE_CHARS:
             raise InputError(f'line of {len(text):,} characters; at most {MAX_LINE_CHARS:,} can be set '
                              '(break it into paragraphs)', source.path, n)
+        if text.count('|') > MAX_TABLE_COLUMNS + 1:
+            raise InputError(f'a table row of {text.count("|") - 1} columns; at most {MAX_TABLE_COLUMNS} '
+                             'can be set', source.path, n)
         if title_pending and text.startswith('# '):
             title_pending = False
             if len(text) - 2 > MAX_TITLE_CHARS:

@@ -63,6 +63,9 @@ class _Owned:
     def __init__(self, folder: Path):
         self.folder = folder
         self.path = folder / MANIFEST
+        if os.path.lexists(self.path) and (self.path.is_symlink() or not self.path.is_file()):
+            raise InputError(f'{MANIFEST} is not a file preview made (a link or a folder); '
+                             'give a folder of its own (-o DIR)', self.path)
         try:
             names = self.path.read_text(encoding='utf-8').split('\n') if self.path.is_file() else []
         except (OSError, UnicodeDecodeError):
@@ -75,8 +78,10 @@ class _Owned:
         return (name in self.names and not target.is_symlink()) or not os.path.lexists(target)
 
     def claim(self, names) -> None:
+        from .render import write_atomically
         self.names |= set(names)
-        self.path.write_text('\n'.join(sorted(self.names)) + '\n', encoding='utf-8')
+        text = '\n'.join(sorted(self.names)) + '\n'
+        write_atomically(self.path, lambda f: f.write(text.encode('utf-8')))
 
 
 def render_pages(pdf: Path, outdir: Path, *, dpi: int, stem: str, inputs=()) -> list[Path]:
@@ -150,5 +155,7 @@ def contact_sheet(pages: list[Path], target: Path, columns: int | None = None, o
     if owned is not None and not owned.may_write(target.name):
         raise InputError(f'preview would replace {target.name}, which it did not make; '
                          'give a folder of its own (-o DIR)', target)
-    sheet.save(target)
+    # Saved beside and moved into place: a link planted at the name is replaced, never followed.
+    from .render import write_atomically
+    write_atomically(target, lambda f: sheet.save(f, format='PNG'))
     return target

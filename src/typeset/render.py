@@ -110,7 +110,8 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     folders = [base_url, *sandbox.roots, *sorted({Path(p).parent for p in sandbox.files})]
     try:
         with warnings.catch_warnings(record=True) as caught, image_names.relative_to(folders):
-            warnings.simplefilter('always')
+            from PIL import Image
+            warnings.simplefilter('always', Image.DecompressionBombWarning)
             document = weasyprint.HTML(string=html, base_url=base_url.as_uri() + '/',
                                        url_fetcher=fetcher)
             css = [weasyprint.CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher,

@@ -87,7 +87,7 @@ def shared_folder(folder: Path) -> bool:
 
 def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES,
                  files_limit: int = MAX_PROJECT_FILE_BYTES, suffixes: dict | None = None,
-                 head: bool = False) -> tuple[Path, bytes]:
+                 head: bool = False, files_links_ok: bool = True) -> tuple[Path, bytes]:
     """The real path and the bytes of `path`, if it may be read; else `Unreadable`.
 
     The real path is found once; the file is then opened from its root one component at a
@@ -104,7 +104,7 @@ def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES
         raise Unreadable('cannot be resolved (a symbolic link loop or a name too long)') from None
     if real in files:
         fd = _open(str(real), None, final=True)
-        return real, _read_checked(fd, limit=files_limit, links_ok=True, head=head)
+        return real, _read_checked(fd, limit=files_limit, links_ok=files_links_ok, head=head)
     root = next((r for r in roots if real.is_relative_to(r)), None)
     if root is None:
         for folder, allowed in (suffixes or {}).items():
@@ -161,7 +161,8 @@ def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False) ->
         os.set_blocking(fd, True)
         chunks, size = [], 0
         while size <= limit:
-            chunk = os.read(fd, 1 << 20)
+            # One read for a whole file of the size fstat gave (fonts are tens of MB).
+            chunk = os.read(fd, max(st.st_size - size, 0) + (1 << 16))
             if not chunk:
                 break
             chunks.append(chunk)
