@@ -363,6 +363,14 @@ def test_check_places_findings_in_a_docx_as_paragraph_numbers(tmp_path):
     assert 'lint.docx 第3段' in str(found[0])
 
 
+def test_diff_of_two_word_drafts_places_changes_by_paragraph(tmp_path):
+    first = raw_docx(tmp_path / 'v1.docx', para('题目') + para('第一段不变。') + para('第二段写于一月。'))
+    second = raw_docx(tmp_path / 'v2.docx', para('题目') + para('第一段不变。') + para('第二段写于二月。'))
+    result = typeset.diff(first, second, tmp_path / 'v2.diff.pdf')
+    changes = [str(e) for e in result.changes]
+    assert len(changes) == 1 and 'v2.docx 第3段 (was ' in changes[0] and 'v1.docx 第3段)' in changes[0], changes
+
+
 # --- what is never let in ---------------------------------------------------------------
 
 def test_linked_image_is_refused_with_a_finding_and_never_read(tmp_path):
