@@ -149,7 +149,7 @@ def prepare(source_path, *, style=None) -> Prepared:
     source = read_source(source_path)
     style_obj = _resolve_style_of(source, style)
     specs = font_stage.load_manifest(FONTS_DIR)
-    findings: list[Finding] = []
+    findings: list[Finding] = list(source.findings)
     body = source.body
     meta = dict(source.meta)
     # A character no configured font has is set as 〓 (the typesetter's mark for a
@@ -301,6 +301,7 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
         warnings.insert(0, 'libharfbuzz-subset0 is missing: fonts are subset with fontTools, '
                            'about 50 times slower (run ./setup.sh, or apt-get install libharfbuzz-subset0)')
     findings = prepared.findings + sandbox.refused + result.findings
+    prepared.source.place(findings)
     # The net under the coverage check: anything the template or the style added
     # (generated content, list markers) that no font has, as WeasyPrint saw it.
     for warning in list(warnings):

@@ -148,6 +148,7 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     findings += _graded(gongwen_rules.lint(source), disabled, severity)
     times['lint'] = time.perf_counter() - t0
     if source_only:
+        source.place(findings)
         return CheckResult(source.path, None, 0, findings, times, list(source.notes))
     t = time.perf_counter()
     built = pipeline.build(source_path, output, style=style)
@@ -163,6 +164,7 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
         if f.rule not in disabled:
             findings.append(f)
     times['verify'] = time.perf_counter() - t
+    source.place(findings)
     times['total'] = time.perf_counter() - t0
     return CheckResult(source.path, built.output, built.pages, findings, times,
                        list(built.notes) + [f'warning: {w}' for w in built.warnings])
