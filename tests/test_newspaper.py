@@ -136,10 +136,12 @@ def test_seed_columns_end_within_two_lines(seed_page):
 
 
 def test_plain_columns_balance_to_one_line(tmp_path):
-    """Paragraphs of one to four sentences, 125 lines: the columns end on one line or one
-    line short (WeasyPrint's own layout leaves the last column six lines short here)."""
+    """Sixteen paragraphs of one to four sentences: the columns end on one line or one
+    line short (WeasyPrint's own layout leaves the last column five lines short here).
+    Whether a band can end level depends on where its paragraphs may break (widows,
+    orphans): this one can."""
     unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
-    paras = [unit * (1 + i % 4) for i in range(20)]
+    paras = [unit * (1 + i % 4) for i in range(16)]
     src = tmp_path / 'plain.md'
     src.write_text('---\ntitle: 平衡\nstyle: newspaper\n---\n\n' + '\n\n'.join(paras) + '\n',
                    encoding='utf-8')
