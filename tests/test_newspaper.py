@@ -1,8 +1,9 @@
 """A newspaper page as the local daily prints it (issue 10), read back from the PDF.
 
-Four builds: the seed with newspaper front matter (source/report-newspaper.md), a
-report four times as long (转版 over three pages), the seed in gongwen, and a band of plain paragraphs
-whose columns can be balanced to the line. Columns are read as in test_styles.py.
+The builds: the seed with newspaper front matter (source/report-newspaper.md, through
+`typeset check`), a report four times as long (转版 over three pages, also checked), the
+seed in gongwen, a band of plain paragraphs that can be balanced to the line, and two
+small documents for the front matter's edges. Columns are read as in test_styles.py.
 """
 from __future__ import annotations
 
