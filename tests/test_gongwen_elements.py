@@ -662,3 +662,76 @@ def test_three_signers_two_a_line_with_the_doc_no_on_the_last(tmp_path):
     assert abs(zhang[0]['bottom'] - wang[0]['bottom'] - PITCH) < 1
     assert abs(doc_no[0]['bottom'] - zhang[0]['bottom']) < 1 and label[0]['bottom'] < doc_no[0]['top']
     assert doc_no[0]['bottom'] < rule['top']
+
+
+ORDER = """---
+format: order
+issuer: 温岭市人民政府
+doc_no: 第3号
+signature: 温岭市人民政府市长
+signer: 王明
+seal: signature-seal.png
+date: 2026-01-12
+---
+
+《温岭市示例管理办法》已经市人民政府常务会议审议通过，现予公布，自2026年3月1日起施行。
+"""
+
+
+def _order(tmp_path, text):
+    folder = _project(tmp_path)
+    shutil.copy(ROOT / 'source' / 'signature-seal.png', folder / 'signature-seal.png')
+    src = folder / 'order.md'
+    src.write_text(text, encoding='utf-8')
+    result = typeset.build(src, folder / 'order.pdf')
+    assert not result.errors, result.errors
+    return src, result.output
+
+
+def test_order_format_mark_number_and_signature_seal(tmp_path):
+    """GB/T 9704 10.2 and 7.3.5.3: organ + 令 in red 20 mm under the type area's top, the
+    令号 centred two blank lines under it, no 分隔线, the body two blank lines under the
+    令号; the 签名章 two blank lines under the body and four characters from the right,
+    the office two characters to its left and centred on it; the date one blank line
+    under the 签名章, four characters from the right."""
+    src, out = _order(tmp_path, ORDER)
+    with pdfplumber.open(out) as pdf:
+        assert len(pdf.pages) == 1
+        page = pdf.pages[0]
+        mark = _line(page, '温岭市人民政府令')
+        assert all(c['non_stroking_color'] == RED for c in mark)
+        assert abs(_glyph_top(page, mark[0]) - (AREA_TOP + 20 * MM)) < 0.5 * MM
+        assert not [r for r in page.rects if r['non_stroking_color'] == RED]     # no 分隔线
+        number = _line(page, '第3号')
+        assert abs((number[0]['x0'] + number[-1]['x1']) / 2 - (LEFT_ODD + RIGHT_ODD) / 2) < 2
+        assert '签发人' not in page.extract_text()
+        rows = _rows(page)
+        tops = [top for top, _ in rows]
+        at = next(k for k, (_, cs) in enumerate(rows) if _text(cs) == '第3号')
+        mark_row = next(k for k, (_, cs) in enumerate(rows) if _text(cs) == '温岭市人民政府令')
+        assert 2.5 * PITCH < tops[at] - tops[mark_row] < 4 * PITCH               # two blank lines
+        assert abs(tops[at + 1] - tops[at] - 3 * PITCH) < 0.5                      # two blank lines
+        office = _line(page, '温岭市人民政府市长')
+        date = _line(page, '2026年1月12日')
+        body_last = next(cs for _, cs in reversed(rows) if _text(cs).endswith('施行。'))
+        assert abs(office[0]['bottom'] - body_last[0]['bottom'] - 3 * PITCH) < 0.5
+        assert abs(date[0]['bottom'] - office[0]['bottom'] - 2 * PITCH) < 0.5
+        seal = next(im for im in page.images if im['x1'] - im['x0'] > 20 * MM)
+        assert abs(RIGHT_ODD - seal['x1'] - 4 * CELL) < 1
+        assert abs(RIGHT_ODD - date[-1]['x1'] - 4 * CELL) < 1
+        assert abs(seal['x0'] - office[-1]['x1'] - 2 * CELL) < 1
+        office_middle = (office[0]['top'] + office[0]['bottom']) / 2
+        assert abs((seal['top'] + seal['bottom']) / 2 - office_middle) < 1.5 * MM
+        assert '王明' not in page.extract_text()        # the 签名章 is the name
+    assert not [f for f in check(src, tmp_path / 'checked.pdf').findings if f.severity != 'info']
+
+
+def test_order_without_a_signature_seal_types_the_name_in_its_place(tmp_path):
+    _, out = _order(tmp_path, ORDER.replace('seal: signature-seal.png\n', ''))
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        name, office = _line(page, '王明'), _line(page, '温岭市人民政府市长')
+        assert abs(RIGHT_ODD - name[-1]['x1'] - 4 * CELL) < 1
+        assert abs(name[0]['x0'] - office[-1]['x1'] - 2 * CELL) < 1
+        assert all('Kai' in c['fontname'] for c in name)
+        assert not page.images

@@ -97,6 +97,15 @@ def format_of(meta: dict) -> str:
     return FORMATS.get(value, value)
 
 
+def signed_by(offices: list[str], names: list[str], seals: list[str]) -> list[dict]:
+    """A 令's signatures (GB/T 9704 7.3.5.3, 10.2): one line for each organ's 签发人, lead
+    organ first: the office in full (`signature`), the name (`signer`), and the 签名章
+    image (`seal`) pressed on the name."""
+    count = max(len(offices), len(names), len(seals))
+    padded = [items + [''] * (count - len(items)) for items in (offices, names, seals)]
+    return [{'office': o, 'name': n, 'seal': s} for o, n, s in zip(*padded)]
+
+
 def template_values(meta: dict, attachment_list: list[Attachment], body_html: str = '') -> dict:
     """The 公文's elements as the templates read them (`gongwen.*`); `body` is the body
     without the attachments written in it."""
@@ -110,6 +119,9 @@ def template_values(meta: dict, attachment_list: list[Attachment], body_html: st
     note = str(meta.get('note') or '').strip()
     if note and not (note.startswith(('（', '(')) and note.endswith(('）', ')'))):
         note = f'（{note}）'
+    signers = as_list(meta.get('signer'))
+    signatures = as_list(meta.get('signature'))
+    seals = as_list(meta.get('seal'))
     cc = '，'.join(as_list(meta.get('cc')))
     if cc and cc[-1] not in '。.':
         cc += '。'
@@ -122,15 +134,17 @@ def template_values(meta: dict, attachment_list: list[Attachment], body_html: st
         'issuers': issuers,
         'mark': mark,
         'doc_no': str(meta.get('doc_no') or '').strip(),
-        'signers': as_list(meta.get('signer')),
+        # a 令's 签发人 signs at the end (signed_by), not in the 版头
+        'signers': [] if fmt == 'order' else signers,
         'addressee': str(meta.get('addressee') or '').strip(),
         'attachments': attachment_list,
         'attendance': [(label, '、'.join(as_list(meta.get(key))))
                        for key, label in (('present', '出席'), ('absent', '请假'), ('attending', '列席'))
                        if as_list(meta.get(key))],
-        'signatures': as_list(meta.get('signature')),
+        'signatures': signatures,
+        'signed_by': signed_by(signatures, signers, seals) if fmt == 'order' else [],
         'date': written_date(meta.get('date')),
-        'seals': as_list(meta.get('seal')),
+        'seals': seals,
         'note': note,
         'cc': cc,
         'printer': str(meta.get('printer') or '').strip(),

@@ -99,14 +99,16 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('issuer_mark', 'text', '发文机关标志 when it is not the organ\'s name, e.g. 温岭市人民政府文件',
         aliases=('发文机关标志',)),
     Key('doc_no', 'text', '发文字号, e.g. 温政发〔2026〕12号', aliases=('发文字号', '文号')),
-    Key('signer', 'lines', '签发人 of an 上行文: one name or a list', aliases=('签发人',)),
+    Key('signer', 'lines', '签发人 of an 上行文: one name or a list (a 令: who signs, typed where '
+        'there is no 签名章)', aliases=('签发人',)),
     # the 主体 (GB/T 9704 7.3)
     Key('addressee', 'text', '主送机关, set flush left under the title', aliases=('主送机关', '主送')),
     Key('attachments', 'attachments', '附件说明: a list of titles, or of {title, file} where file is a '
         'manuscript beside this one, set as the attachment', aliases=('附件',)),
-    Key('signature', 'lines', '发文机关署名: one organ or several', aliases=('署名', '发文机关署名')),
-    Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ',
-        aliases=('印章',)),
+    Key('signature', 'lines', '发文机关署名: one organ or several (a 令: the 签发人\'s office in full)',
+        aliases=('署名', '发文机关署名')),
+    Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ '
+        '(a 令: the 签名章)', aliases=('印章',)),
     Key('note', 'text', '附注, set in （） under the date', aliases=('附注',)),
     # 纪要格式 (GB/T 9704 10.3): who took part, listed after the body
     Key('present', 'lines', '纪要: 出席 (names, or one line of text)', aliases=('出席',)),

@@ -32,8 +32,10 @@ DOC_NO = re.compile(r'〔(\d{4})〕([1-9]\d*)号$')
 WRONG_BRACKETS = re.compile(r'[\[\]【】()（）［］{}〖〗]')
 WRITTEN_DATE = re.compile(r'^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$')
 ATTACHMENT_LABEL = re.compile(r'^#*\s*附件\s*(\d*)\s*$')
-# An image this wide (pt, about 21 mm) is a seal, not an icon in the text.
-SEAL_MIN_WIDTH = 60
+# An image this wide (pt, about 21 mm) is a seal, not an icon in the text; a 令's 签名章
+# (a name stamp, 15 mm high) may be as narrow as it is high.
+SEAL_MIN_WIDTH = {'order': 40}
+SEAL_MIN_WIDTH_DEFAULT = 60
 FENCE = re.compile(r'^\s*(```|~~~)')
 
 
@@ -281,9 +283,10 @@ def seal_pages(source, pages: list[Page], pdf_path) -> list[Finding]:
     out = []
     drawn = False
     signatures = set(as_list(source.meta.get('signature')))
+    least = SEAL_MIN_WIDTH.get(format_of(source.meta), SEAL_MIN_WIDTH_DEFAULT)
     with pdfplumber.open(str(pdf_path)) as pdf:
         for page in pdf.pages:
-            seals = [im for im in page.images if (im['x1'] - im['x0']) > SEAL_MIN_WIDTH]
+            seals = [im for im in page.images if (im['x1'] - im['x0']) > least]
             if not seals:
                 continue
             drawn = True
