@@ -735,3 +735,59 @@ def test_order_without_a_signature_seal_types_the_name_in_its_place(tmp_path):
         assert abs(name[0]['x0'] - office[-1]['x1'] - 2 * CELL) < 1
         assert all('Kai' in c['fontname'] for c in name)
         assert not page.images
+
+
+# --- 页码 (GB/T 9704 7.5; docformat-gui #19) --------------------------------------------------
+
+TWO_PAGES = """---
+title: 关于页码的试验
+{keys}
+---
+
+第一页的正文。
+
+<div style="break-before: page">第二页的正文。</div>
+"""
+
+
+def _folios(pdf_path):
+    """Each page's text under the type area and its extent (x0, x1), in pt."""
+    with pdfplumber.open(pdf_path) as pdf:
+        out = []
+        for page in pdf.pages:
+            cs = sorted((c for c in page.chars if c['top'] > AREA_BOTTOM), key=lambda c: c['x0'])
+            out.append((_text(cs), cs[0]['x0'] if cs else None, cs[-1]['x1'] if cs else None))
+        return out
+
+
+@pytest.mark.parametrize('keys, texts', [
+    ('', ['— 1 —', '— 2 —']),
+    ('page_numbers: 第1页', ['第1页', '第2页']),
+    ('page_numbers: 1/6', ['1/2', '2/2']),
+    ('页码: "- 1 -"', ['- 1 -', '- 2 -']),
+])
+def test_page_number_form_outer_one_character_in(tmp_path, keys, texts):
+    _, out = _build(tmp_path, TWO_PAGES.format(keys=keys))
+    (odd, _, odd_x1), (even, even_x0, _) = _folios(out)
+    assert [odd, even] == texts
+    # 单页码居右空一字, 双页码居左空一字 (a character of the 4号 page number: 14 pt)
+    assert abs(RIGHT_ODD - odd_x1 - 14) < 1
+    assert abs(even_x0 - (26 * MM + 14)) < 1
+
+
+def test_page_numbers_centred_or_none(tmp_path):
+    _, out = _build(tmp_path, TWO_PAGES.format(keys='page_numbers: 第1页 共6页\npage_number_position: 居中'))
+    for (text, x0, x1), left in zip(_folios(out), (LEFT_ODD, 26 * MM)):
+        assert text.startswith('第') and text.endswith('共2页')
+        assert abs((x0 + x1) / 2 - (left + 78 * MM)) < 1
+    _, out = _build(tmp_path / 'none', TWO_PAGES.format(keys='page_numbers: none'))
+    assert [t for t, _, _ in _folios(out)] == ['', '']
+
+
+def test_a_page_number_without_a_number_is_an_input_error(tmp_path):
+    folder = _project(tmp_path)
+    src = folder / 'doc.md'
+    src.write_text(TWO_PAGES.format(keys='page_numbers: 页码'), encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, folder / 'doc.pdf')
+    assert e.value.line == 3 and 'page_numbers' in str(e.value)

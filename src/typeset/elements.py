@@ -106,6 +106,28 @@ def signed_by(offices: list[str], names: list[str], seals: list[str]) -> list[di
     return [{'office': o, 'name': n, 'seal': s} for o, n, s in zip(*padded)]
 
 
+POSITIONS = {'外侧': 'outer', '居中': 'centre', 'center': 'centre'}
+
+
+def folio(value) -> str:
+    """The page number as the value of a CSS `content` (the style's @page margin boxes
+    read it as --folio): the first number of `第1页` is the page's, a second (`1/6`) the
+    count of pages, the rest kept as written."""
+    from .frontmatter import folio_none
+    if value is None:
+        return ''   # the style's own
+    if folio_none(value):
+        return 'none'
+    parts = re.split(r'(\d+)', str(value))
+    out = []
+    for k, part in enumerate(parts):
+        if k % 2:
+            out.append('counter(page)' if k == 1 else 'counter(pages)')
+        elif part:
+            out.append('"' + part.replace('\\', '\\\\').replace('"', '\\"') + '"')
+    return ' '.join(out)
+
+
 def template_values(meta: dict, attachment_list: list[Attachment], body_html: str = '') -> dict:
     """The 公文's elements as the templates read them (`gongwen.*`); `body` is the body
     without the attachments written in it."""
@@ -149,4 +171,7 @@ def template_values(meta: dict, attachment_list: list[Attachment], body_html: st
         'cc': cc,
         'printer': str(meta.get('printer') or '').strip(),
         'print_date': written_date(meta.get('print_date')),
+        'folio': folio(meta.get('page_numbers')),
+        'folio_position': POSITIONS.get(meta.get('page_number_position'),
+                                        meta.get('page_number_position') or 'outer'),
     }

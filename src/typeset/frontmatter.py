@@ -66,6 +66,24 @@ def _attachments(key: Key, value) -> str | None:
     return None
 
 
+def folio_none(value) -> bool:
+    """`page_numbers: none` (or 无, or false): no page numbers."""
+    return value is False or value in ('none', '无')
+
+
+def _folio(key: Key, value) -> str | None:
+    """A page number as it should read on page 1 of 6: `— 1 —`, `第1页`, `1/6`, or none."""
+    if value is None or folio_none(value):
+        return None
+    text = str(value)
+    numbers = re.findall(r'\d+', text)
+    if isinstance(value, SCALAR) and 1 <= len(numbers) <= 2 and len(text) <= 24 \
+            and not any(c < ' ' or c == '\x7f' for c in text):
+        return None
+    return (f'{key.name} must show page 1 (of 6) as it should be printed, e.g. "— 1 —", "第1页", '
+            f'"1/6", or be none, not {value!r}')
+
+
 def _rules(key: Key, value) -> str | None:
     if value is None or isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, SCALAR)
                                        for k, v in value.items()):
@@ -74,7 +92,7 @@ def _rules(key: Key, value) -> str | None:
 
 
 KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules,
-         'attachments': _attachments}
+         'attachments': _attachments, 'folio': _folio}
 
 # The keys, in the order `typeset` lists them. Each group is a part of the document.
 KEYS: dict[str, Key] = {k.name: k for k in [
@@ -110,6 +128,12 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ '
         '(a 令: the 签名章)', aliases=('印章',)),
     Key('note', 'text', '附注, set in （） under the date', aliases=('附注',)),
+    # 页码 (GB/T 9704 7.5)
+    Key('page_numbers', 'folio', '页码 as page 1 (of 6) should read: "— 1 —" (the default), "第1页", '
+        '"1/6" (the second number the page count), or none', aliases=('页码',)),
+    Key('page_number_position', 'choice', '页码 outer (the default: 单页码居右、双页码居左, one '
+        'character in) or centre', choices=('outer', 'centre', 'center', '外侧', '居中'),
+        aliases=('页码位置',)),
     # 纪要格式 (GB/T 9704 10.3): who took part, listed after the body
     Key('present', 'lines', '纪要: 出席 (names, or one line of text)', aliases=('出席',)),
     Key('absent', 'lines', '纪要: 请假', aliases=('请假',)),
