@@ -286,10 +286,30 @@ def test_letter_format(tmp_path):
 
 
 def test_letter_says_what_it_leaves_out(tmp_path):
-    src, _ = _build(tmp_path, LETTER.replace('cc: 市政府办公室\n', 'cc: 市政府办公室\nprinter: 示例局办公室\n'))
-    found = [f for f in check(src, tmp_path / 'checked.pdf', source_only=True).findings
-             if f.rule == 'format-elements']
-    assert len(found) == 1 and found[0].line == 12 and 'printer' in found[0].message
+    """A 信函's 版记 has no 印发 line (GB/T 9704 10.1): printer and print_date are named
+    at their front matter lines; everything else the manuscript gives is printed."""
+    text = LETTER.replace('cc: 市政府办公室\n', 'cc: 市政府办公室\nprinter: 示例局办公室\nprint_date: 2026-01-09\n')
+    src, out = _build(tmp_path, text)
+    result = check(src, tmp_path / 'checked.pdf')
+    found = [f for f in result.findings if f.rule == 'format-elements']
+    assert [(f.line, f.col) for f in found] == [(12, 10), (13, 13)]
+    assert 'printer' in found[0].message and 'print_date' in found[1].message
+    assert not [f for f in result.findings if f.rule == 'element-not-printed']
+    with pdfplumber.open(out) as pdf:
+        printed = ''.join(c['text'] for p in pdf.pages for c in p.chars)
+    front = re.sub(r'^print.*$', '', text.split('---\n')[1], flags=re.M)
+    assert not {c for c in re.sub(r'^\w+:', '', front, flags=re.M) if HAN.match(c)} - set(printed)
+    assert '示例局办公室' not in printed
+
+
+def test_an_element_the_style_drops_is_found(tmp_path):
+    folder = _project(tmp_path, 'tongzhi.md', 'att1.md', 'att2.md')
+    style = _style_without(tmp_path, '/* 附注: in （）', add='.note { display: none; }')
+    result = check(folder / 'tongzhi.md', folder / 'bad.pdf', style=str(style))
+    found = [f for f in result.findings if f.rule == 'element-not-printed']
+    line = next(n for n, t in enumerate((folder / 'tongzhi.md').read_text(encoding='utf-8').split('\n'), 1)
+                if t.startswith('note:'))
+    assert [(f.line, f.col) for f in found] == [(line, 7)], [str(f) for f in found]
 
 
 MINUTES = """---

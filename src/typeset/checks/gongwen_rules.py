@@ -24,6 +24,7 @@ RULES = {
     'colophon-page': ('error', 'the 版记 is not at the foot of the last page, or that page is odd'),
     'seal': ('error', 'a seal image unreadable, outside the manuscript\'s folder, or alone on a page'),
     'format-elements': ('warning', 'an element the format does not print (a 信函 has no 印发 line)'),
+    'element-not-printed': ('error', 'an element given in the front matter whose text is not in the PDF'),
 }
 # Elements a format leaves out (GB/T 9704 10.1: the 信函's 版记 has no 印发机关 and 印发日期).
 NOT_PRINTED = {'letter': ('printer', 'print_date')}
@@ -224,8 +225,9 @@ def _readable_image(path: Path) -> bool:
 
 def format_elements(source) -> list[Finding]:
     fmt = format_of(source.meta)
-    return [_finding('format-elements', f'{key} is not printed in the {fmt} format (GB/T 9704 10)',
-                     source, key)
+    return [_finding('format-elements', f'{key} is given but not printed: the {fmt} format has no place '
+                     'for it (GB/T 9704 10.1: a 信函\'s 版记 has no 印发 line); leave it out', source, key,
+                     col=_value_col(source, key, str(source.meta.get(key)).strip()))
             for key in NOT_PRINTED.get(fmt, ()) if source.meta.get(key)]
 
 
@@ -302,5 +304,38 @@ def seal_pages(source, pages: list[Page], pdf_path) -> list[Finding]:
     return out
 
 
+# The elements whose text the templates print, each item as it is written out; a 令's
+# signer is its 签名章 when it has one.
+PRINTED = ('copy_no', 'classification', 'urgency', 'issuer_mark', 'doc_no', 'signer', 'addressee',
+           'signature', 'date', 'note', 'present', 'absent', 'attending', 'cc', 'printer', 'print_date')
+
+
+def elements_printed(source, pdf_path) -> list[Finding]:
+    """Every element the front matter gives stands in the PDF, so that nothing of the
+    manuscript is lost silently (what a format leaves out is `format-elements`'s)."""
+    from ..elements import written_date
+    meta = source.meta
+    fmt = format_of(meta)
+    skip = set(NOT_PRINTED.get(fmt, ()))
+    if fmt == 'order' and as_list(meta.get('seal')):
+        skip.add('signer')
+    keys = [k for k in PRINTED if k not in skip and meta.get(k)]
+    if not keys:
+        return []
+    import pdfplumber
+    with pdfplumber.open(str(pdf_path)) as pdf:
+        printed = ''.join(c['text'] for page in pdf.pages for c in page.chars)
+    printed = re.sub(r'\s', '', printed)
+    out = []
+    for key in keys:
+        for item in as_list(meta.get(key)):
+            shown = written_date(item) if key in ('date', 'print_date') else item
+            if re.sub(r'\s', '', shown).strip('（）()。') not in printed:
+                out.append(_finding('element-not-printed', f'{key} {item} is not in the PDF', source, key,
+                                    col=_value_col(source, key, item)))
+    return out
+
+
 def verify(source, pages: list[Page], pdf_path) -> list[Finding]:
-    return colophon(source, pages, pdf_path) + seal_pages(source, pages, pdf_path)
+    return colophon(source, pages, pdf_path) + seal_pages(source, pages, pdf_path) \
+        + elements_printed(source, pdf_path)
