@@ -811,3 +811,34 @@ def test_a_page_number_without_a_number_is_an_input_error(tmp_path):
     with pytest.raises(typeset.InputError) as e:
         typeset.build(src, folder / 'doc.pdf')
     assert e.value.line == 3 and 'page_numbers' in str(e.value)
+
+
+TABLE = """---
+title: 值班安排
+---
+
+值班安排如下：
+
+| 日期 | 带班领导 | 值班人员 |
+|---|---|---|
+| 2月16日 | 张华 | 李强 |
+| 2月17日 | 陈静 | 刘洋、王芳、赵磊、孙丽、周杰、吴敏、郑伟、冯刚 |
+| 2月18日 | 王芳 | 赵磊 |
+
+值班电话：0576-86123456。
+"""
+
+
+def test_table_rows_are_whole_pitches_and_the_text_after_stays_on_the_grid(tmp_path):
+    src, out = _build(tmp_path, TABLE)
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        first = _line(page, '值班安排如下')[0]['bottom']
+        after = _line(page, '值班电话')[0]['bottom']
+        # rows of one line and of several take whole pitches: the line after the table is
+        # exactly on the grid, however many lines its cells have
+        pitches = (after - first) / PITCH
+        assert pitches > 6 and abs(pitches - round(pitches)) < 0.01, pitches
+        assert page.rects or page.lines   # the rules are drawn
+    findings = check(src, tmp_path / 'checked.pdf').findings
+    assert not [f for f in findings if f.rule == 'grid-drift'], [str(f) for f in findings]
