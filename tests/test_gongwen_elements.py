@@ -842,3 +842,14 @@ def test_table_rows_are_whole_pitches_and_the_text_after_stays_on_the_grid(tmp_p
         assert page.rects or page.lines   # the rules are drawn
     findings = check(src, tmp_path / 'checked.pdf').findings
     assert not [f for f in findings if f.rule == 'grid-drift'], [str(f) for f in findings]
+
+
+def test_a_heading_without_numbering_between_numbered_ones_is_no_gap(tmp_path):
+    """Corpus 10: `## 1.`, then `## 段落` (a section of its own), then `## 2.` runs on;
+    a part without numbering may also start the count afresh; a real gap is still found."""
+    text = ('---\ntitle: 清单\n---\n\n## 1. 基础编辑\n\n正文。\n\n## 段落\n\n正文。\n\n## 2. 用户界面\n\n正文。\n\n'
+            '## 过去五年\n\n一、总体情况\n\n正文。\n\n## 未来五年\n\n一、目标\n\n正文。\n\n三、措施\n\n正文。\n')
+    folder = _project(tmp_path)
+    (folder / 'doc.md').write_text(text, encoding='utf-8')
+    found = [f for f in check(folder / 'doc.md', source_only=True).findings if f.rule == 'numbering-sequence']
+    assert [(f.line, f.message) for f in found] == [(29, '三、 where number 2 of its level was due')]

@@ -124,6 +124,7 @@ def numbering_sequence(source) -> list[Finding]:
     and is not skipped (一、 then （1） with no （一） between)."""
     out: list[Finding] = []
     last: dict[int, int] = {}
+    before: dict[int, int] = {}   # the count before the last heading without numbering
     deepest = 0
     for line, text, heading in _body_lines(source):
         if ATTACHMENT_LABEL.match(text):
@@ -131,10 +132,13 @@ def numbering_sequence(source) -> list[Finding]:
         found = numbering(text) if not raw_indent(source, line) else None
         if found is None:
             if heading:  # a part without numbering (## 过去五年) starts the count afresh
+                before = {**before, **last} if last else before
                 last, deepest = {}, 0
             continue
         rank, value, token = found
         expected = last.get(rank, 0) + 1
+        if not last and value == before.get(rank, 0) + 1:
+            expected = value   # or a heading without numbering was a section of its own (## 段落)
         if deepest and rank > deepest + 1:
             out.append(_finding('numbering-sequence', f'{token} opens level {rank} under level {deepest}: '
                                 f'a level is skipped', source, line=line, col=1))
