@@ -853,3 +853,17 @@ def test_a_heading_without_numbering_between_numbered_ones_is_no_gap(tmp_path):
     (folder / 'doc.md').write_text(text, encoding='utf-8')
     found = [f for f in check(folder / 'doc.md', source_only=True).findings if f.rule == 'numbering-sequence']
     assert [(f.line, f.message) for f in found] == [(29, '三、 where number 2 of its level was due')]
+
+
+def test_joint_order_one_organ_a_line_aligned_under_the_lead(tmp_path):
+    text = ORDER.replace('signature: 温岭市人民政府市长\nsigner: 王明\n',
+                         'signature: [温岭市人民政府市长, 温岭市示例局局长]\nsigner: [王明, 李华]\n')
+    _, out = _order(tmp_path, text)
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        lead, other = _line(page, '温岭市人民政府市长'), _line(page, '温岭市示例局局长')
+        name = _line(page, '李华')
+        seal = next(im for im in page.images if im['x1'] - im['x0'] > 20 * MM)
+        assert other[0]['top'] - lead[0]['top'] > 1.5 * PITCH and seal['bottom'] < name[0]['top']
+        assert abs((name[0]['x0'] + name[-1]['x1']) / 2 - (seal['x0'] + seal['x1']) / 2) < 1
+        assert abs(lead[-1]['x1'] - other[-1]['x1']) < 1
