@@ -354,14 +354,14 @@ def test_7_a_style_brings_only_its_own_files(tmp_path):
     house = tmp_path / 'house'
     write(house / 'house.css', '@import url("more.css");\n')
     write(house / 'more.css', 'body::after { content: "STYLE-IMPORT-OK"; }\n')
-    png(house / 'secret.png', (4, 5, 6))
     write(house / 'secret.txt', 'LEAKED-FROM-STYLE-FOLDER')
-    src = write(tmp_path / 'doc' / 'doc.md', '![图](../house/secret.png)\n\n<style>@import url("../house/secret.txt");'
-                '</style>\n\n正文。\n')
+    write(tmp_path / 'other-secret.css', 'body::before { content: "LEAKED-BESIDE-STYLE"; }')
+    src = write(tmp_path / 'doc' / 'doc.md', '<style>@import url("../house/secret.txt"); '
+                '@import url("../house/../other-secret.css");</style>\n\n正文。\n')
     result = typeset.build(src, tmp_path / 'doc.pdf', style=str(house / 'house.css'))
     text, everything = pdf_text(result.output), pdf_everything(result.output)
     assert 'STYLE-IMPORT-OK' in text
-    assert b'/Subtype /Image' not in everything and b'LEAKED' not in everything
+    assert b'LEAKED' not in everything and 'LEAKED' not in text
     assert len([f for f in result.errors if f.rule == 'resource-outside-project']) == 2
 
 
