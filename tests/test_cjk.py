@@ -169,7 +169,8 @@ def test_install_is_idempotent_and_pinned():
 def test_break_rules_table():
     assert not C.break_allowed('中', '，')
     assert not C.break_allowed('《', '中')
-    assert not C.break_allowed('中', '—')
+    # GB/T 15834: —— may start a line; only the pair itself is never split
+    assert C.break_allowed('中', '—') and not C.break_allowed('—', '—')
     assert not C.break_allowed('5', '万')
     assert not C.break_allowed('/', 'a')
     assert C.break_allowed('中', '国')

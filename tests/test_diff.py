@@ -61,17 +61,22 @@ def file_line(path, snippet: str) -> int:
     return hits[0]
 
 
-def pdf_line(pdf, snippet: str) -> tuple[int, int]:
-    """Page and line number (as `check` counts them) of the first character of `snippet`."""
+def read_back(pdf, style='gongwen'):
     from typeset import pipeline
     from typeset.checks import pdf_rules
-    layout = pdf_rules.probe_layout(pipeline.resolve_style('gongwen'))
-    placed = [(c, ln) for page in read_pdf(pdf, areas=layout.area) for ln in page.body
+    layout = pdf_rules.probe_layout(pipeline.resolve_style(style))
+    return read_pdf(pdf, areas=layout.area, columns=layout.columns)
+
+
+def pdf_line(pdf, snippet: str, style='gongwen'):
+    """Page and line number (as `check` counts them) of the first character of `snippet`;
+    with the column, when the style sets columns."""
+    placed = [(c, ln) for page in read_back(pdf, style) for ln in page.body
               for g in ln.glyphs for c in g.text]
     text = ''.join(c for c, _ in placed)
     assert text.count(snippet) == 1, snippet
     ln = placed[text.index(snippet)][1]
-    return ln.page, ln.number
+    return (ln.page, ln.number) if style == 'gongwen' else (ln.page, ln.column, ln.number)
 
 
 def test_the_change_list_is_exactly_the_rounds_changes(drafts):
@@ -94,7 +99,7 @@ def test_each_change_is_placed_in_the_new_pdf_and_both_manuscripts(drafts):
              ('经国务院同意', '经国务院同意', '根据《决定》的规定，外商'),
              ('26日发布', '1993年12月26日', '1993年12月25日'),
              ('二、关于外商投资企业改征', '二、关于外商投资企业改征', '二、关于外商投资企业改征'),
-             ('原油、天然气出口', '原油、天然气出口', '在计征增值税时')]
+             ('暂不征收资源税。', '原油、天然气出口', '在计征增值税时')]
     for change, (at, in_new, in_old) in zip(result.changes, where):
         assert (change.page, change.page_line) == pdf_line(result.pdf, at), change
         assert change.new == {'path': str(new), 'line': file_line(new, in_new)}, change
@@ -161,18 +166,18 @@ def test_marks_are_drawn_on_the_changes(drafts):
     assert underlined('26', INSERT)
     assert underlined('二、关于外商投资企业改征增值税、消费税、营业税后增加的税负处理问题', FORMAT)
     assert not underlined('原油、天然气出口', INSERT)
-    # the deleted sentence: a caret just before 原油 and the words in the margin, in red
-    number, glyphs, height = _glyphs(result.pdf, '原油、天然气出口')
+    # the deleted sentence: a caret just after 资源税。 and the words in the margin, in red
+    number, glyphs, height = _glyphs(result.pdf, '资源税。')
     ops = pages[number - 1][1]
     caret = re.search(_colour(DELETE, 'RG') + r' [\d.]+ w 1 j ([\d.]+) ([\d.]+) m ([\d.]+) ([\d.]+) l', ops)
-    assert caret and abs(float(caret.group(3)) - glyphs[0]['x0']) < 0.5
+    assert caret and abs(float(caret.group(3)) - glyphs[-1]['x1']) < 0.5
     assert _colour(DELETE, 'rg') in ops          # the margin words, as outlines
     # one bar in the outer margin per changed line, and only there
     bars = sum(ops.count(_colour(BAR, 'rg')) for _, ops in pages)
     changed = set()
     for snippet, n in (('，国务院各部委', 1), ('经国务院同意，', 7), ('26日发布', 2),
                        ('二、关于外商投资企业改征增值税、消费税、营业税后增加的税负处理问题', 33),
-                       ('原油、天然气出口', 1)):
+                       ('资源税。', 4)):
         number, glyphs, _ = _glyphs(result.pdf, snippet)
         changed |= {(number, round(g['matrix'][5])) for g in glyphs[:n]}
     assert bars == len(changed) > len(result.changes)
@@ -254,3 +259,27 @@ def test_a_pdf_of_the_same_draft_is_equal(drafts, tmp_path):
     old, new, result = drafts
     same = typeset.diff(result.pdf, new, tmp_path / 'm.pdf', pdf=tmp_path / 'again.pdf')
     assert same.changes == [] and same.reflowed == []
+
+
+def test_in_columns_the_column_is_named(drafts, tmp_path):
+    old, new, result = drafts
+    paper = typeset.diff(old, new, tmp_path / 'm.pdf', pdf=tmp_path / 'paper.pdf', style='newspaper')
+    assert read_back(paper.pdf, 'newspaper')[0].columns
+    heading = paper.changes[3]
+    assert heading.detail == 'heading 2 → heading 3'
+    assert (heading.page, heading.column, heading.page_line) == \
+        pdf_line(paper.pdf, '二、关于外商投资企业改征', 'newspaper')
+    assert str(heading).startswith(f'第1页 第{heading.column}栏 第{heading.page_line}行 ')
+
+
+def test_plain_text_changes_stay_in_their_sentences(tmp_path):
+    from typeset.checks.compare import compare, read_manuscript
+    old, new = tmp_path / 'a.txt', tmp_path / 'b.txt'
+    old.write_text('关于加强安全生产工作的通知\n一、总体要求\n今年共检查企业120家。\n二、工作措施\n要切实落实责任。\n',
+                   encoding='utf-8')
+    new.write_text('关于加强安全生产工作的通知\n一、总体要求\n今年共检查企业125家。\n（一）工作措施\n要切实落实责任。\n',
+                   encoding='utf-8')
+    got = [(c.kind, c.old_text, c.new_text, c.detail) for c in compare(read_manuscript(old), read_manuscript(new)).changes]
+    # the number whole, the numbering apart from it, and the level the numbering gives
+    assert got == [('replace', '120', '125', ''), ('replace', '二、', '（一）', ''),
+                   ('format', '工作措施', '工作措施', 'heading 2 → heading 3')]

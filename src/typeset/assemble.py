@@ -5,9 +5,9 @@ module only decides what they are given.
 """
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
-from itertools import accumulate
 from pathlib import Path
 
 import jinja2
@@ -17,9 +17,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
-from .chars import break_allowed
 from .errors import InputError, TypesetError
+from .fonts import FontSpec, family_specs, text_width
 from .sandbox import RULE_MISSING, TEMPLATE_SUFFIXES, Unreadable, read_regular
+from .titles import break_title_line
 
 # A page template is a few KB; a larger "template" is not one.
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -28,80 +29,21 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
 
 
-# Where a title may break (GB/T 9704 7.2.3: 回行时要做到词意完整，排列对称): the cost of a
-# break before position i. Lower is better; a break between two arbitrary Han characters
-# may split a word, so it costs most.
-DOCUMENT_KINDS = '通知|意见|决定|报告|批复|办法|规定|通报|函|请示|公告|通告|纪要|方案|规划|条例|细则|决议|命令'
-
-
-def _break_cost(text: str, i: int) -> float | None:
-    prev, nxt = text[i - 1], text[i]
-    if not break_allowed(prev, nxt):
-        return None
-    if prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum():
-        return None  # inside a Latin word or a number
-    if prev in '、，；： \u3000':
-        return 0
-    if re.match(f'的(?:{DOCUMENT_KINDS})', text[i:]) or text[i:].startswith(('有关', '关于')):
-        return 1
-    if text[:i].endswith('关于'):
-        return 1
-    if nxt == '《' or prev == '》':
-        return 2
-    if prev in '会院部厅局委府' or prev in '和与及':
-        return 3
-    return 10
-
-
-def _width(text: str) -> float:
-    return sum(0.5 if c.isascii() else 1 for c in text)
-
-
-def break_title_line(text: str, measure: int) -> list[str]:
-    """Break a title line too long for `measure` (in characters of the title size) at the
-    points a typesetter would choose: after 、，, around 关于, before 的通知 and the like,
-    after the name of a body; balanced lengths; never inside a Latin word or a number."""
-    n = len(text)
-    if _width(text) <= measure or n < 2:
-        return [text]
-    costs = [None] + [_break_cost(text, i) for i in range(1, n)]
-    # Width of text[a:b] is widths[b] - widths[a]; a line holds at most 2 × measure
-    # characters (half-width ones), so only that many starts are tried: linear in n.
-    widths = [0.0] + list(accumulate(0.5 if c.isascii() else 1 for c in text))
-    reach = 2 * measure + 1
-    best: dict[int, tuple[float, list[int]]] = {0: (0.0, [])}  # position → (cost, breaks)
-    for end in range(1, n + 1):
-        if end < n and costs[end] is None:
-            continue
-        options = []
-        for start in range(max(0, end - reach), end):
-            if start not in best:
+def title_filter(fonts: list[FontSpec]):
+    """The `break_title` filter: a style's template gives the title's measure (in em of
+    the title size) and the font-family list and weight its style sets the title in."""
+    def break_title(lines, measure: float = 20, families=('Noto Serif CJK SC',), weight: int = 700) -> list:
+        faces = family_specs(fonts, families, weight)
+        width = functools.lru_cache(maxsize=None)(lambda s: text_width(s, faces))
+        out = []
+        for line in lines:
+            if '<' in str(line):  # markup inside: left whole
+                out.append(line)
                 continue
-            width = widths[end] - widths[start]
-            if width > measure:
-                continue
-            cost, breaks = best[start]
-            slack = measure - width
-            options.append((cost + (costs[end] if end < n else 0) + 5 + slack * slack / measure, start))
-        if options:
-            cost, start = min(options)
-            best[end] = (cost, best[start][1] + [end])
-    if n not in best:
-        return [text]  # nothing fits: leave it to the renderer's own line breaking
-    bounds = [0] + best[n][1]
-    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
-
-
-def break_title(lines, measure: int = 20) -> list:
-    """Jinja filter over the title lines; lines with markup inside are left whole."""
-    out = []
-    for line in lines:
-        if '<' in str(line):
-            out.append(line)
-            continue
-        plain = html_lib.unescape(str(line))
-        out.extend(Markup.escape(part) for part in break_title_line(plain, measure))
-    return out
+            plain = html_lib.unescape(str(line))
+            out.extend(Markup.escape(part) for part in break_title_line(plain, measure, width))
+        return out
+    return break_title
 
 
 def _lines(value) -> list[str]:
@@ -113,14 +55,15 @@ def _lines(value) -> list[str]:
 
 
 def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: str,
-             template_dirs: list[Path], template: str = 'page.html', elements: dict | None = None) -> str:
+             template_dirs: list[Path], template: str = 'page.html', elements: dict | None = None,
+             fonts: list[FontSpec] = ()) -> str:
     """The page as HTML. `title_html` is the first <h1> of the body, used when the
     front matter gives no title; `elements` are the 公文's elements (`elements.py`)."""
     # Sandboxed: a house style's template may sit beside a manuscript from anyone, and a
     # plain Environment lets `{{ cycler.__init__.__globals__.os }}` run any command.
     env = SandboxedEnvironment(loader=ProjectLoader(template_dirs),
                                autoescape=True, keep_trailing_newline=True)
-    env.filters['break_title'] = break_title
+    env.filters['break_title'] = title_filter(list(fonts))
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
     elif title_html:

@@ -14,7 +14,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .chars import JOINS_ACROSS_SOFT_BREAK
+from .chars import (HEADING_BULLETS, JOINS_ACROSS_SOFT_BREAK, LINE_END_FUNCTION_WORDS,
+                    LINE_END_MARKS, LINE_START_PARTICLES, WORD_JOINER, is_latin_alnum)
 from .numbering import HEADING_MAX_CHARS, RANK_CLASS, heading_level, numbering, run_in_heading
 
 # East Asian wide characters (Han, kana, full-width forms, CJK punctuation): a line break
@@ -28,6 +29,10 @@ CLAUSE_BREAK = re.compile(r'(?<=[，；：])')
 ATTACHMENT_LABEL = re.compile(r'附件\s*\d*')
 # Where an attachment written in the body begins, in the HTML fragment.
 ATTACHMENT_START = re.compile(r'^<(?:p|h[1-6]) class="attachment-label">', re.M)
+HEADINGS = ('h1', 'h2', 'h3', 'h4', 'h5', 'h6')
+# A heading shorter than this fits every style's measure (the newspaper's narrowest,
+# 14 cells less a 2-cell indent): no need to segment it.
+WRAPPING_HEADING = 12
 
 EXTENSIONS = ['extra', 'admonition', 'sane_lists']
 
@@ -52,9 +57,7 @@ class CJKTreeprocessor(Treeprocessor):
         self._mark_attachments(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
-        for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
-            for heading in root.iter(level):
-                self._clauses(heading)
+        join_words([h for level in HEADINGS for h in root.iter(level)])
 
     @staticmethod
     def _mark_addressee(root):
@@ -125,21 +128,6 @@ class CJKTreeprocessor(Treeprocessor):
             ol.set('style', f'counter-reset: list-item {int(start) - 1}')
 
     @staticmethod
-    def _clauses(heading):
-        """A heading that needs two lines should break between its clauses
-        (●提升履职能力水平，/在全面推进…), never leave a lone character on a line of its own:
-        each clause becomes an unbreakable `span.clause` the style can set inline-block."""
-        if len(heading) or not heading.text:
-            return
-        parts = [p for p in CLAUSE_BREAK.split(heading.text) if p]
-        if len(parts) < 2:
-            return
-        heading.text = None
-        for part in parts:
-            span = etree.SubElement(heading, 'span', {'class': 'clause'})
-            span.text = part
-
-    @staticmethod
     def _join_across(el):
         prev_last = el.text[-1:] if el.text else ''
         for child in el:
@@ -164,6 +152,55 @@ class CJKTreeprocessor(Treeprocessor):
             last.tail = TRAILING_SPACE.sub('', last.tail)
         elif last is None and p.text:
             p.text = TRAILING_SPACE.sub('', p.text)
+
+
+# What join_words needs from every style (the pipeline adds it before the style's own
+# sheet): the PDF outline entry of a heading with word joiners is its text without them.
+CSS = '[data-bookmark] { bookmark-label: attr(data-bookmark); }'
+
+
+def join_words(headings) -> None:
+    """A heading that wraps breaks between words, like a title (GB/T 9704 词意完整): a
+    word joiner (U+2060) goes wherever a break would split a word, leave a function word
+    (和 的 关于) or 、 at a line end, 等 at a line start, the bullet ● alone, or a last line
+    of one or two characters. The line breaker then breaks only between words, at the
+    measure the style gives; the joiner has no width and no glyph in the PDF."""
+    plain = [h for h in headings if not len(h) and h.text and len(h.text.strip()) >= WRAPPING_HEADING]
+    if not plain:
+        return
+    from .segment import segment_all
+    for heading, words in zip(plain, segment_all([h.text for h in plain])):
+        # the PDF outline takes a heading's text as it is: give it the text without joiners
+        heading.set('data-bookmark', heading.text.strip())
+        heading.text = _joined(words)
+
+
+def _joined(words: list[str]) -> str:
+    keep = [False] * len(words)   # keep[k]: no break between words[k] and words[k + 1]
+    for k in range(len(words) - 1):
+        word, nxt = words[k], words[k + 1]
+        keep[k] = (word in LINE_END_FUNCTION_WORDS or word[-1] in LINE_END_MARKS
+                   or word in HEADING_BULLETS or nxt in LINE_START_PARTICLES)
+    # the last line holds at least the last word and three characters
+    tail = len(words) - 1
+    while tail > 0 and sum(len(w) for w in words[tail:] if w.strip()) < 3:
+        tail -= 1
+        keep[tail] = True
+    out = []
+    for k, word in enumerate(words):
+        out.append(_inside_word(word))
+        if k < len(words) - 1 and keep[k] and word.strip() and words[k + 1].strip():
+            out.append(WORD_JOINER)
+    return ''.join(out)
+
+
+def _inside_word(word: str) -> str:
+    out = [word[0]] if word else []
+    for a, b in zip(word, word[1:]):
+        if not (is_latin_alnum(a) and is_latin_alnum(b)):   # Latin words and numbers never break
+            out.append(WORD_JOINER)
+        out.append(b)
+    return ''.join(out)
 
 
 def _last_char(el) -> str:
@@ -202,4 +239,5 @@ def split_title(html: str) -> tuple[str | None, str]:
     m = re.search(r'<h1[^>]*>(.*?)</h1>\s*', html, re.S)
     if not m:
         return None, html
-    return m.group(1), html[:m.start()] + html[m.end():]
+    # the title's lines are chosen in assembly, from its words: no joiners there
+    return m.group(1).replace(WORD_JOINER, ''), html[:m.start()] + html[m.end():]

@@ -179,7 +179,8 @@ def prepare(source_path, *, style=None) -> Prepared:
     attached += elements.body_attachments(in_body, len(attached))
     html = assemble_stage.assemble(fragment, meta, title_html=title_html, style_name=style_obj.name,
                                    template_dirs=style_obj.template_dirs, template=style_obj.template,
-                                   elements=elements.template_values(meta, attached, main))
+                                   elements=elements.template_values(meta, attached, main),
+                                   fonts=specs)
     return Prepared(source, style_obj, html, specs, findings)
 
 
@@ -287,6 +288,7 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
     attachments = embedded_files(prepared.source)
     sandbox.embedded = {a.path for a in attachments}
     sheets = [(font_stage.font_face_css(prepared.fonts), FONTS_DIR),
+              (markup_stage.CSS, TEMPLATES_DIR),
               (prepared.style.css, prepared.style.css_path)]
     if extra_css:
         sheets.append((extra_css, prepared.style.css_path))

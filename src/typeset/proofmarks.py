@@ -24,11 +24,12 @@ NOTE_SIZE = 6.5                 # pt, the margin words
 NOTE_LEADING = 1.25
 MARGIN_GAP = 3 * MM             # between the type area and the margin words
 # The margin words in the proofreader's terms.
-FORMAT_WORDS = [(re.compile(r'heading (\d)'), lambda m: '一二三四五六'[int(m.group(1)) - 1] + '级标题'), ('paragraph', '正文'), ('list item', '列表项'),
-                ('quotation', '引文'), ('title', '标题'), ('table cell', '表格'), ('notice', '框注'),
-                ('bold', '加粗'), ('emphasis', '强调'), ('strike-through', '删除线'),
-                (' added', '（加）'), (' removed', '（去）'), ('new paragraph', '另起段'),
-                ('paragraphs joined', '接排'), (' → ', '→')]
+FORMAT_WORDS = [('new paragraph', '另起段'), ('paragraphs joined', '接排'),
+                (re.compile(r'heading (\d)'), lambda m: '一二三四五六'[int(m.group(1)) - 1] + '级标题'),
+                ('paragraph', '正文'), ('list item', '列表项'), ('quotation', '引文'), ('title', '标题'),
+                ('table cell', '表格'), ('notice', '框注'), ('bold', '加粗'), ('emphasis', '强调'),
+                ('strike-through', '删除线'), ('code', '代码'), (' added', '（加）'), (' removed', '（去）'),
+                (' → ', '→'), (', ', '，')]
 
 
 @dataclass
@@ -43,7 +44,7 @@ def note_words(kind: str, old_text: str, detail: str) -> str:
     if kind == 'format':
         words = detail
         for pattern, repl in FORMAT_WORDS:
-            words = re.sub(pattern, repl, words) if isinstance(pattern, re.Pattern) else words.replace(pattern, repl)
+            words = pattern.sub(repl, words) if isinstance(pattern, re.Pattern) else words.replace(pattern, repl)
         return '格式：' + words
     return ('删：' if kind == 'delete' else '原：') + old_text if kind in ('delete', 'replace') else ''
 
@@ -77,7 +78,8 @@ class PageMarks:
         # the margins' room for words: right of the type area; left of it, clear of the
         # line numbers (3 mm from the type area, two digits of 8 pt)
         numbers = 2 * MM if page.columns else 7.5 * MM     # in columns they stand in the gutters
-        self.margins = {True: (area[2] + MARGIN_GAP, page.width - 3 * MM), False: (3 * MM, area[0] - numbers)}
+        self.margins = {True: (area[2] + MARGIN_GAP, page.width - 3 * MM),
+                        False: (3 * MM, area[0] - numbers)}
         self.floors: dict[bool, float] = {}    # per margin, the y of the lowest note's last line
 
     def right(self, ln) -> bool:
@@ -103,8 +105,8 @@ class PageMarks:
         y = self.y(base)
         x = self.left + x
         w, h = 0.16 * size, 0.3 * size
-        self.ops.append(f'q {_rgb(DELETE, True)} {0.05 * size:.2f} w 1 j '
-                        f'{x - w:.2f} {y - h:.2f} m {x:.2f} {y + 0.05 * size:.2f} l {x + w:.2f} {y - h:.2f} l S Q')
+        self.ops.append(f'q {_rgb(DELETE, True)} {0.05 * size:.2f} w 1 j {x - w:.2f} {y - h:.2f} m '
+                        f'{x:.2f} {y + 0.05 * size:.2f} l {x + w:.2f} {y - h:.2f} l S Q')
         self.bar(ln, base, size)
 
     def bar(self, ln, base: float, size: float) -> None:

@@ -116,8 +116,9 @@ class DiffResult:
         s = self.summary()
         counted = ', '.join(f'{s[k]} {KIND_VERBS[k]}' for k in KIND_VERBS if s[k])
         wrapped = ', '.join(f'{self.new}:{a}-{b}' for a, b in self.rewrapped)
-        lines.append(f'{s["changes"]} change' + ('' if s['changes'] == 1 else 's') + (f' ({counted})' if counted else '') +
-                     f'; re-flow: {self.reflowed_lines} lines of the new PDF'
+        total = f'{s["changes"]} change' + ('' if s['changes'] == 1 else 's')
+        lines.append(total + (f' ({counted})' if counted else '')
+                     + f'; re-flow: {self.reflowed_lines} lines of the new PDF'
                      + (f', {self.rewrapped_lines} manuscript lines re-wrapped ({wrapped})' if wrapped else '')
                      + (f'; marked copy {self.marked}' if self.marked else ''))
         return '\n'.join(lines)
@@ -228,12 +229,14 @@ class _Placement:
 
 
 def _anchor(draft: Draft, i: int) -> int:
-    """The character beside an empty span at `i`: the one after it, or the one before it
-    when the span ends a paragraph."""
+    """The character beside an empty span at `i`: the one before it, where the text taken
+    out followed on; the one after it when the span opens a paragraph of a manuscript."""
     n = len(draft.chars)
     if n == 0:
         return 0
-    if i >= n or (i > 0 and draft.chars[i].block != draft.chars[i - 1].block):
+    if i >= n:
+        return n - 1
+    if i > 0 and (draft.kind == 'pdf' or draft.chars[i].block == draft.chars[i - 1].block):
         return i - 1
     return i
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..chars import SENTENCE_END
 from ..errors import InputError
 from . import diff
 from .text import BOUNDARY, INLINE, LINK_EDGE
@@ -220,8 +221,8 @@ def _gap(lines: list[str], prev, cur) -> str:
     pl, pc = prev
     if pl == ln:
         return lines[ln - 1][pc:col - 1]
-    between = [lines[pl - 1][pc:]] + lines[pl:ln - 1] + [LEAD_MARKERS.sub('', lines[ln - 1][:col - 1], count=1)]
-    return '\n'.join(between)
+    lead = LEAD_MARKERS.sub('', lines[ln - 1][:col - 1], count=1)
+    return '\n'.join([lines[pl - 1][pc:]] + lines[pl:ln - 1] + [lead])
 
 
 def _toggle(state: frozenset, gap: str) -> frozenset:
@@ -241,7 +242,7 @@ def _toggle(state: frozenset, gap: str) -> frozenset:
 def compare(old: Draft, new: Draft) -> Comparison:
     """The changes from `old` to `new`, in the new draft's reading order."""
     a, b = old.text, new.text
-    ops = _joined(diff.opcodes(a, b))
+    ops = _joined(diff.opcodes(a, b), old, new)
     changes: list[Change] = []
     rewrapped: dict[int, set[int]] = {}
     for op, i1, i2, j1, j2 in ops:
@@ -260,12 +261,16 @@ def compare(old: Draft, new: Draft) -> Comparison:
     return Comparison(changes, rewrapped)
 
 
-def _joined(ops):
-    """Differences a character or two apart are one replaced run."""
+def _joined(ops, old: Draft, new: Draft):
+    """Differences a character or two apart in one sentence are one replaced run."""
+    def one_sentence(gap) -> bool:
+        _, i1, i2, j1, j2 = gap
+        return not any(c in SENTENCE_END for c in old.text[i1:i2]) and \
+            old.chars[i1 - 1].block == old.chars[i2].block and new.chars[j1 - 1].block == new.chars[j2].block
     out = []
     for op in ops:
         if out and op[0] != 'equal' and len(out) >= 2 and out[-2][0] != 'equal' \
-                and out[-1][0] == 'equal' and out[-1][2] - out[-1][1] <= JOIN_GAP:
+                and out[-1][0] == 'equal' and out[-1][2] - out[-1][1] <= JOIN_GAP and one_sentence(out[-1]):
             first = out[-2]
             out[-2:] = [('replace', first[1], op[2], first[3], op[4])]
             continue
@@ -274,8 +279,9 @@ def _joined(ops):
             out[-1] = ('replace', first[1], op[2], first[3], op[4])
             continue
         out.append(op)
-    return [(('insert' if i1 == i2 else 'delete' if j1 == j2 else op) if op != 'equal' else op, i1, i2, j1, j2)
-            for op, i1, i2, j1, j2 in out]
+    def named(op, i1, i2, j1, j2):
+        return 'equal' if op == 'equal' else 'insert' if i1 == i2 else 'delete' if j1 == j2 else op
+    return [(named(*op), *op[1:]) for op in out]
 
 
 def _whole_tokens(a: str, b: str, i1, i2, j1, j2):
@@ -361,10 +367,43 @@ def _rewrapped(old: Draft, new: Draft, i1, i2, j1, into: dict[int, set[int]]) ->
 
 def link(a: Draft, b: Draft) -> list[int | None]:
     """For each character of `a`, the index of the same character in `b` (None if it has
-    none): the manuscript ↔ PDF map of `typeset check`, read in the other direction too."""
+    none): the manuscript ↔ PDF map of `typeset check`, read in the other direction too.
+
+    Where the two orders disagree (a page in columns read otherwise than it was set), the
+    characters left over are looked for nearby, in runs of at least RELINK_RUN."""
     out: list[int | None] = [None] * len(a.chars)
+    taken = [False] * len(b.chars)
+    leftover = []
     for op, i1, i2, j1, j2 in diff.opcodes(a.text, b.text):
         if op == 'equal' or (op == 'replace' and i2 - i1 == j2 - j1):
             for k in range(i2 - i1):
                 out[i1 + k] = j1 + k
+                taken[j1 + k] = True
+        elif i2 > i1:
+            leftover.append((i1, i2, j1))
+    for i1, i2, j1 in leftover:
+        _relink(a.text, b.text, i1, i2, j1, out, taken)
     return out
+
+
+RELINK_RUN = 4
+RELINK_WINDOW = 3000
+
+
+def _relink(a: str, b: str, i1: int, i2: int, j1: int, out, taken) -> None:
+    lo, hi = max(0, j1 - RELINK_WINDOW), min(len(b), j1 + RELINK_WINDOW)
+    k = i1
+    while k < i2:
+        at = b.find(a[k:k + RELINK_RUN], lo, hi) if i2 - k >= RELINK_RUN else -1
+        while at >= 0 and any(taken[at:at + RELINK_RUN]):
+            at = b.find(a[k:k + RELINK_RUN], at + 1, hi)
+        if at < 0:
+            k += 1
+            continue
+        n = RELINK_RUN
+        while k + n < i2 and at + n < len(b) and not taken[at + n] and a[k + n] == b[at + n]:
+            n += 1
+        for m in range(n):
+            out[k + m] = at + m
+            taken[at + m] = True
+        k += n

@@ -20,7 +20,7 @@ from ..errors import Finding
 from . import diff
 from .pdfread import MM, Line, Page, read_pdf
 from ..chars import CJK_PUNCT as FULLWIDTH_PUNCT
-from ..chars import HAN, LINE_END_PROHIBITED_GB, LINE_START_PROHIBITED
+from ..chars import HAN, LINE_END_PROHIBITED_GB, LINE_START_PROHIBITED, WORD_JOINER
 
 PX = 0.75   # CSS px → pt
 HEADINGS = {'h1', 'h2', 'h3', 'h4', 'h5', 'h6'}
@@ -133,6 +133,8 @@ def expected_text(prepared) -> Expected:
     def emit(text, style, gen=False):
         fam = tuple(style['font_family'])
         for c in text:
+            if c == WORD_JOINER:  # no glyph: the PDF has nothing for it
+                continue
             if c.isspace():
                 after_space[0] = True
                 continue
@@ -569,7 +571,8 @@ def _fonts(placed, match_of, exp: Expected, prepared) -> list[Finding]:
     for p, m in zip(placed, match_of):
         if m is None:
             continue
-        fams = exp.families[m]
+        # A family declared for some characters only (unicode-range) is not asked for others.
+        fams = [f for f in exp.families[m] if _family_covers(prepared.fonts, f, p.char)]
         if not fams:
             continue
         asked = fams[0]
@@ -590,6 +593,11 @@ def _fonts(placed, match_of, exp: Expected, prepared) -> list[Finding]:
                            page=first.line.page, page_line=first.line.number, column=first.line.column,
                            extra={'char': char, 'font': drawn, 'asked': asked, 'count': len(where)}))
     return out
+
+
+def _family_covers(specs, family: str, char: str) -> bool:
+    faces = [s for s in specs if s.family == family]
+    return not faces or any(s.covers(ord(char)) for s in faces)
 
 
 def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:

@@ -244,10 +244,8 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
     rows = 0
     size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     for ln in body:
-        if ln.size > 1.3 * size:
-            # display type (a title, a banner over some columns) spans the gutters by design;
-            # counted, a page with a big title and two banners lost its gutters
-            continue
+        if ln.size > 1.5 * size:
+            continue  # a headline spans the columns: its glyphs say nothing of the gutters
         rows += 1
         seen = set()
         for g in ln.glyphs:
@@ -284,8 +282,11 @@ def _in_columns(body: list[Line], gutters, area):
         [area[2] if area else max(ln.x1 for ln in body)]
     columns = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
     pieces: list[Line] = []
+    sizes = sorted(g.size for ln in body for g in ln.glyphs)
+    size = sizes[len(sizes) // 2]
     for ln in body:
-        crosses = any(g.x0 < a and g.x1 > b for g in ln.glyphs for a, b in gutters)
+        # a headline spans the columns even where its glyphs happen to miss the gutters
+        crosses = ln.size > 1.5 * size or any(g.x0 < a and g.x1 > b for g in ln.glyphs for a, b in gutters)
         if crosses:
             ln.column = None
             pieces.append(ln)
