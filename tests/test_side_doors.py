@@ -314,6 +314,17 @@ def test_6_slow_inputs_end_with_a_one_line_error(tmp_path, case):
     assert done.stderr.startswith(f'error: {src}:{line}:') and words in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize('style', ['gongwen', 'newspaper'])
+def test_6_a_long_title_within_the_bound_still_builds(tmp_path, style):
+    """A title of 160 characters (inside the 200 the front matter may have) took 73 s in
+    the title breaker; past five lines the renderer breaks it."""
+    src = write(tmp_path / 'doc.md', '---\ntitle: ' + '关于加强' * 40 + '\n---\n正文。\n')
+    done = subprocess.run([TYPESET, 'build', str(src), '-o', str(tmp_path / 'doc.pdf'), '--style', style],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '关于加强' * 3 in pdf_text(tmp_path / 'doc.pdf')
+
+
 def test_6_style_outside_is_refused_before_it_is_read(tmp_path):
     """A front-matter style pointing at a 1.5 GB sparse file outside the project used to
     be read into memory (3 GB) before being refused; a FIFO must not hang the build."""
