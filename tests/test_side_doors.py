@@ -344,6 +344,8 @@ def test_6_style_outside_is_refused_before_it_is_read(tmp_path):
     done = subprocess.run([TYPESET, 'build', str(src), '-o', str(doc / 'doc.pdf'), '--style', str(huge)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and 'MB' in done.stderr, done.stderr
+    import resource  # the largest child so far: a build is a few hundred MB, the sheet 1.5 GB
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_000_000
 
 
 # -- 7. the trusted root ------------------------------------------------------------------

@@ -165,7 +165,7 @@ def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False) ->
         chunks, size = [], 0
         while size <= limit:
             # One read for a whole file of the size fstat gave (fonts are tens of MB).
-            chunk = os.read(fd, max(st.st_size - size, 0) + (1 << 16))
+            chunk = os.read(fd, min(limit + 1 - size, max(st.st_size - size, 0) + (1 << 16)))
             if not chunk:
                 break
             chunks.append(chunk)
