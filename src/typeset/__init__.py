@@ -57,5 +57,11 @@ def diff(old, new, output=None, *, style=None, pdf=None):
     return run_diff(old, new, output, style=style, pdf=pdf)
 
 
-__all__ = ['build', 'check', 'diff', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
+def convert(source, output=None):
+    """Write a manuscript (.docx, .txt, .md) as the Markdown typeset sets (`typeset convert`)."""
+    from .writers.markdown import convert as convert_to_markdown
+    return convert_to_markdown(source, output)
+
+
+__all__ = ['build', 'check', 'convert', 'diff', 'prepare', 'BuildResult', 'Finding', 'InputError', 'TypesetError',
            'STYLES_DIR', 'list_styles', '__version__']

@@ -17,8 +17,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
+from .elements import written_date
 from .errors import InputError, TypesetError
 from .fonts import FontSpec, family_specs, text_width
+from .frontmatter import parse_date
 from .sandbox import RULE_MISSING, TEMPLATE_SUFFIXES, Unreadable, read_regular
 from .titles import break_title_line
 
@@ -53,6 +55,24 @@ def title_filter(fonts: list[FontSpec]):
     return break_title
 
 
+WEEKDAYS = '一二三四五六日'
+
+
+def weekday(value) -> str:
+    """The weekday of a date, as a 报眉 prints it: 星期二."""
+    date = parse_date(value) if value is not None else None
+    return f'星期{WEEKDAYS[date.weekday()]}' if date else ''
+
+
+def css_string(value) -> str:
+    """A value as a CSS string literal, for a template that hands front matter to the
+    style (string-set): quotes, backslashes and control characters escaped, so that no
+    value can end the string and write CSS of its own."""
+    text = '' if value is None else str(value)
+    return '"' + ''.join(f'\\{ord(c):x} ' if c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7f else c
+                         for c in text) + '"'
+
+
 def _lines(value) -> list[str]:
     if value is None:
         return []
@@ -71,6 +91,9 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
     env = SandboxedEnvironment(loader=ProjectLoader(template_dirs),
                                autoescape=True, keep_trailing_newline=True)
     env.filters['break_title'] = title_filter(list(fonts))
+    env.filters['cn_date'] = written_date   # 2026-01-20 → 2026年1月20日, as GB/T 9704 writes it
+    env.filters['css_string'] = css_string
+    env.filters['weekday'] = weekday
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
     elif title_html:
@@ -90,6 +113,8 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             title_lines=title_lines,
             title_text=title_text,
             subtitle_lines=_lines(meta.get('subtitle')),
+            kicker_lines=_lines(meta.get('kicker')),
+            byline_lines=_lines(meta.get('byline')),
             author=meta.get('author'),
             date=str(meta['date']) if meta.get('date') else None,
             keywords=keywords,

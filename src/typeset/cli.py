@@ -118,7 +118,7 @@ def print_findings(findings) -> None:
 @click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
 @guarded
 def build(source, output, style, proof, marks):
-    """Build SOURCE (.md or .txt) into a PDF."""
+    """Build SOURCE (.md, .txt or .docx) into a PDF."""
     if marks and not proof:
         raise InputError('--marks goes with --proof: use build --proof --marks')
     if output == '-':
@@ -237,6 +237,19 @@ def preview(source, outdir, dpi, style, pdf_path):
         click.echo(str(page))
     click.echo(f'{result.sheet}: contact sheet of {len(result.pages)} pages')
     sys.exit(EXIT_FINDINGS if result.build is not None and result.build.errors else EXIT_OK)
+
+
+@main.command()
+@click.argument('source', type=click.Path(dir_okay=False))
+@click.option('-o', '--output', type=click.Path(dir_okay=False), help='Markdown to write (default: <name>.md beside SOURCE).')
+@guarded
+def convert(source, output):
+    """Write SOURCE (.docx, .txt, .md) as the Markdown manuscript typeset sets for it."""
+    from . import convert as convert_to_markdown
+    result = convert_to_markdown(source, output)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    click.echo(f'{result.output}: Markdown')
 
 
 @main.command()

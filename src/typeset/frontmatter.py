@@ -73,8 +73,38 @@ def _rules(key: Key, value) -> str | None:
     return f'{key.name} must be a mapping of rule names to on/off, e.g. {{paragraph-end: off}}'
 
 
+def _count(key: Key, value) -> str | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 < value < 1000):
+        return None
+    return f'{key.name} must be a whole number from 1 to 999, not {value!r}'
+
+
+def _date(key: Key, value) -> str | None:
+    if value is None or parse_date(value) is not None:
+        return None
+    return f'{key.name} must be a date such as 2026-01-20 or 2026年1月20日, not {value!r}'
+
+
+_DATE = re.compile(r'\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*')
+
+
+def parse_date(value) -> datetime.date | None:
+    """A date as YAML gives it (2026-01-20) or as it is written (2026年1月20日, 2026/1/20)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    m = _DATE.fullmatch(str(value))
+    if not m:
+        return None
+    try:
+        return datetime.date(*map(int, m.groups()))
+    except ValueError:
+        return None
+
+
 KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules,
-         'attachments': _attachments}
+         'attachments': _attachments, 'count': _count, 'date': _date}
 
 # The keys, in the order `typeset` lists them. Each group is a part of the document.
 KEYS: dict[str, Key] = {k.name: k for k in [
@@ -116,6 +146,21 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('cc', 'lines', '抄送机关: text, or a list of organs', aliases=('抄送', '抄送机关')),
     Key('printer', 'text', '印发机关', aliases=('印发机关',)),
     Key('print_date', 'text', '印发日期: 2026-01-06 or 2026年1月6日', aliases=('印发日期',)),
+    # a newspaper page: the headline block around the title
+    Key('kicker', 'lines', '引题, the line(s) above a newspaper headline', aliases=('引题',)),
+    Key('byline', 'lines', '报告人 or 记者 line under a newspaper headline', aliases=('报告人',)),
+    # a newspaper page: the 报眉 over every page
+    Key('paper', 'text', '报名, the newspaper\'s name in the 报眉', aliases=('报名',)),
+    Key('issue_date', 'date', '出版日期, e.g. 2026-01-20; the 报眉 adds the weekday',
+        aliases=('出版日期',)),
+    Key('page_no', 'count', '版次 of the first page; pages that continue count on',
+        aliases=('版次',)),
+    Key('section', 'text', '版名, e.g. 要闻 or 专版', aliases=('版名',)),
+    Key('editor', 'text', '责任编辑', aliases=('责任编辑',)),
+    Key('designer', 'text', '美编 (optional)', aliases=('美编',)),
+    Key('proofreader', 'text', '校对', aliases=('校对',)),
+    Key('column_rules', 'choice', '栏线 between newspaper columns: yes or no',
+        choices=(True, False), aliases=('栏线',)),
     # how to read and set it
     Key('style', 'text', 'house style: a name in styles/ or a path to a .css file'),
     Key('paragraphs', 'choice', '"blank" (Markdown: blank lines separate paragraphs) or "lines" '

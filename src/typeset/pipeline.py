@@ -121,9 +121,11 @@ def resolve_style(name_or_path: str | os.PathLike | None, source_path: Path | No
             raise InputError(f'unknown style {value!r}; available: {", ".join(sheets)}')
     css_path = css_path.resolve()
     template_dirs = [css_path.parent, TEMPLATES_DIR]
+    # The style's own template: beside its sheet, or in templates/ under its name.
     own = css_path.with_suffix('.html')
+    found = own.is_file() or (TEMPLATES_DIR / own.name).is_file()
     return Style(css_path.stem, css_path, template_dirs,
-                 own.name if own.is_file() else 'page.html', _description(css_path) if describe else '')
+                 own.name if found else 'page.html', _description(css_path) if describe else '')
 
 
 @dataclass
@@ -149,7 +151,7 @@ def prepare(source_path, *, style=None) -> Prepared:
     source = read_source(source_path)
     style_obj = _resolve_style_of(source, style)
     specs = font_stage.load_manifest(FONTS_DIR)
-    findings: list[Finding] = []
+    findings: list[Finding] = list(source.findings)
     body = source.body
     meta = dict(source.meta)
     # A character no configured font has is set as 〓 (the typesetter's mark for a
@@ -260,6 +262,7 @@ class BuildResult:
     warnings: list[str]
     notes: list[str]
     attachments: list[str] = field(default_factory=list)
+    composition: object = None   # cjk.breaker.Composition of the layout
 
     @property
     def errors(self) -> list[Finding]:
@@ -300,6 +303,7 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
         warnings.insert(0, 'libharfbuzz-subset0 is missing: fonts are subset with fontTools, '
                            'about 50 times slower (run ./setup.sh, or apt-get install libharfbuzz-subset0)')
     findings = prepared.findings + sandbox.refused + result.findings
+    prepared.source.place(findings)
     # The net under the coverage check: anything the template or the style added
     # (generated content, list markers) that no font has, as WeasyPrint saw it.
     for warning in list(warnings):
@@ -313,10 +317,10 @@ def build(source_path='source/report.md', output=None, *, style=None, extra_css:
                                     f'{ch} U+{ord(ch):04X} {unicodedata.name(ch, "")}{origin} '
                                     'is in no configured font', path=str(source_path), line=line, col=col,
                                     extra={'char': ch}))
-    notes = prepared.source.notes + [f'attached {a.name} ({_size(len(a.data))}) to the PDF, as embed: lists it'
-                                     for a in attachments]
+    notes = list(prepared.source.notes) + composition_notes(result.composition) + [
+        f'attached {a.name} ({_size(len(a.data))}) to the PDF, as embed: lists it' for a in attachments]
     return BuildResult(output, result.pages, time.perf_counter() - start, findings,
-                       warnings, notes, [a.name for a in attachments])
+                       warnings, notes, [a.name for a in attachments], result.composition)
 
 
 def sandbox_for(prepared: Prepared):
@@ -353,3 +357,19 @@ def embedded_files(source: Source) -> list:
 
 def _size(n: int) -> str:
     return f'{n / 1024 / 1024:.1f} MB' if n >= 1024 * 1024 else f'{max(1, round(n / 1024))} KB'
+
+
+def composition_notes(composition) -> list[str]:
+    """What the paragraph breaker could not do well, said on every build (never hidden):
+    lines left to the greedy splitter, and loose lines or 孤字 no breaks avoid."""
+    if composition is None:
+        return []
+    notes = []
+    if composition.greedy:
+        notes.append(f'{composition.greedy} line(s) set by the greedy splitter: a chunk that '
+                     'cannot be broken is wider than the line')
+    loose, guzi = composition.lines('loose'), composition.lines('guzi')
+    if loose or guzi:
+        notes.append(f'{len(loose)} loose line(s) and {len(guzi)} 孤字 that no line breaks avoid '
+                     '(typeset check shows where)')
+    return notes

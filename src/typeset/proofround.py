@@ -66,9 +66,19 @@ class Entry:
         return out
 
 
+def _in_paragraphs(pos: dict, draft) -> dict:
+    """A place in a Word manuscript is also its paragraph, 第N段 (the line is of its Markdown)."""
+    paragraphs, line = getattr(draft, 'paragraphs', None), pos.get('line')
+    if paragraphs and line and 1 <= line <= len(paragraphs) and paragraphs[line - 1]:
+        pos['paragraph'] = paragraphs[line - 1]
+    return pos
+
+
 def _file_pos(pos: dict) -> str:
     if not pos:
         return ''
+    if pos.get('paragraph'):
+        return f'{pos["path"]} 第{pos["paragraph"]}段'
     if 'page' in pos:
         return f'{pos["path"]} 第{pos["page"]}页' + (f' 第{pos["column"]}栏' if pos.get('column') else '') + \
             f' 第{pos["page_line"]}行'
@@ -263,15 +273,17 @@ def _locate(change: Change, old: Draft, new: Draft, placed: _Placement):
     if ln is not None:
         entry.page, entry.page_line, entry.column = ln.page, ln.number, ln.column
     jn = j1 if j2 > j1 else _anchor(new, j1)
-    entry.new = {'path': str(new.path if new.kind == 'manuscript' else placed.manuscript.path),
-                 'line': placed.file_line(new, jn)}
+    entry.new = _in_paragraphs({'path': str(new.path if new.kind == 'manuscript' else placed.manuscript.path),
+                                'line': placed.file_line(new, jn)},
+                               new if new.kind == 'manuscript' else placed.manuscript)
     io = i1 if i2 > i1 else _anchor(old, i1)
     if old.kind == 'pdf':
         ln = old.chars[io].glyph[0] if 0 <= io < len(old.chars) else None
         entry.old = {'path': str(old.path), 'page': ln.page if ln else None,
                      'page_line': ln.number if ln else None, 'column': ln.column if ln else None}
     else:
-        entry.old = {'path': str(old.path), 'line': old.chars[io].line if 0 <= io < len(old.chars) else None}
+        entry.old = _in_paragraphs({'path': str(old.path),
+                                    'line': old.chars[io].line if 0 <= io < len(old.chars) else None}, old)
     return entry, mark
 
 

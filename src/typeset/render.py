@@ -53,6 +53,7 @@ class RenderResult:
     seconds: float
     warnings: list[str]
     findings: list[Finding] = field(default_factory=list)
+    composition: object = None   # cjk.breaker.Composition: what the paragraph breaker did
 
 
 @dataclass
@@ -91,6 +92,7 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     from weasyprint.text.fonts import FontConfiguration
     from . import cjk
     cjk.install()
+    composition = cjk.breaker.begin()
 
     start = time.perf_counter()
     # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
@@ -159,7 +161,8 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     messages = [m for m in handler.messages if not any(url in m for url in refused)]
     messages += [str(w.message) for w in caught if w.category.__name__ == 'DecompressionBombWarning']
     findings, messages = image_findings(messages, sandbox)
-    return RenderResult(pages, time.perf_counter() - start, [shorten_urls(m) for m in messages], findings)
+    return RenderResult(pages, time.perf_counter() - start, [shorten_urls(m) for m in messages], findings,
+                        composition)
 
 
 def _attachment_links(root, base: str) -> list[str]:

@@ -31,10 +31,33 @@ class Source:
     body_start: int = 0       # index of the first line after the front matter
     meta_lines: dict[str, int] = field(default_factory=dict)   # front matter key → file line
     paragraphs: str = 'blank'  # how the body was read: 'blank' (Markdown) or 'lines'
+    # A manuscript made of Word paragraphs (a .docx): text line (index) → 第N段, 0 for none.
+    paragraph_map: list[int] | None = None
+    findings: list = field(default_factory=list)   # what the reader refused (linked images)
 
     def meta_line(self, key: str) -> int | None:
         """File line (1-based) of a front matter key, or None."""
         return self.meta_lines.get(key)
+
+    def paragraph_of(self, line: int | None) -> int | None:
+        """第N段 of a text line (1-based) of a manuscript read from Word paragraphs."""
+        if not self.paragraph_map or not line or not 1 <= line <= len(self.paragraph_map):
+            return None
+        return self.paragraph_map[line - 1] or None
+
+    def place(self, findings) -> None:
+        """Findings in a Word manuscript are placed by paragraph (第N段) as well as by the
+        line of its Markdown (`typeset convert`)."""
+        for f in findings:
+            if f.paragraph is None and f.path == str(self.path):
+                f.paragraph = self.paragraph_of(f.line)
+
+    def in_paragraphs(self, error: InputError) -> InputError:
+        """An error placed on a line of a Word manuscript's Markdown, placed by 第N段."""
+        paragraph = self.paragraph_of(error.line)
+        if not paragraph:
+            return error
+        return InputError(f'第{paragraph}段: {error.message}', error.path)
 
     def file_line(self, body_line: int) -> int:
         """File line (1-based) of a body line (1-based)."""
@@ -186,7 +209,10 @@ def read_source(path, *, kind: str | None = None) -> Source:
     from .readers import reader_for
     path = Path(path)
     source = reader_for(path, kind).read(path, read_bytes(path))
-    limits.check(source)
+    try:
+        limits.check(source)
+    except InputError as e:
+        raise source.in_paragraphs(e) from None
     return source
 
 

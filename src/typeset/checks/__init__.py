@@ -148,6 +148,7 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     findings += _graded(gongwen_rules.lint(source), disabled, severity)
     times['lint'] = time.perf_counter() - t0
     if source_only:
+        source.place(findings)
         return CheckResult(source.path, None, 0, findings, times, list(source.notes))
     t = time.perf_counter()
     built = pipeline.build(source_path, output, style=style)
@@ -156,13 +157,14 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     prepared = pipeline.prepare(source_path, style=style)
     layout = pdf_rules.probe_layout(prepared.style)
     exp_blocks = blocks_of(source)
-    pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks)
+    pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks, built.composition)
     pdf_findings += gongwen_rules.verify(source, pages, built.output)
     findings += _graded(pdf_findings, disabled, severity)
     for f in built.findings:
         if f.rule not in disabled:
             findings.append(f)
     times['verify'] = time.perf_counter() - t
+    source.place(findings)
     times['total'] = time.perf_counter() - t0
     return CheckResult(source.path, built.output, built.pages, findings, times,
                        list(built.notes) + [f'warning: {w}' for w in built.warnings])
@@ -180,7 +182,8 @@ def _graded(findings, disabled, severity) -> list[Finding]:
     return out
 
 
-def _verify(pdf, prepared, layout, blocks):
+def _verify(pdf, prepared, layout, blocks, composition=None):
     exp = pdf_rules.expected_text(prepared)
     locate = _locator(blocks, exp.text, prepared.source.text)
-    return pdf_rules.verify(pdf, prepared, layout=layout, locate=locate, expected=exp)
+    return pdf_rules.verify(pdf, prepared, layout=layout, locate=locate, expected=exp,
+                            composition=composition)

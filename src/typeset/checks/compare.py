@@ -55,6 +55,7 @@ class Draft:
     kind: str                      # 'manuscript' | 'pdf'
     chars: list[Char]
     pages: list = field(default_factory=list)    # PDF: pdfread.Page list
+    paragraphs: list[int] | None = None   # a Word manuscript: line → 第N段 (Source.paragraph_map)
 
     @functools.cached_property
     def text(self) -> str:
@@ -115,7 +116,7 @@ def read_manuscript(path) -> Draft:
             if c == LINK_EDGE or c.isspace():
                 continue
             chars.append(Char(c, b, (block_fmt, inline), ln, col, wrap))
-    return Draft(source.path, 'manuscript', chars)
+    return Draft(source.path, 'manuscript', chars, paragraphs=source.paragraph_map)
 
 
 def read_pdf_draft(path, layout) -> Draft:

@@ -14,6 +14,9 @@ from pathlib import Path
 
 MM = 72 / 25.4
 PAGE_NO = re.compile(r'^[—–\-－\s]*\d+[—–\-－\s]*$')
+# A newspaper's 转版 note on a line of its own (（上接第2版） at the head of a continued
+# page, （下转第3版） under its last column): page furniture, like a page number.
+CONTINUATION = re.compile(r'^（[上下][接转]第\d+版）$')
 
 
 @dataclass
@@ -203,6 +206,7 @@ def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
             body = [ln for ln in lines if inside(ln, area)]
         else:
             body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
+        body = [ln for ln in body if not CONTINUATION.match(ln.text.strip())]
         gutters = _gutters(body, area) if columns else []
         if gutters:
             page.body, page.columns = _in_columns(body, gutters, area)
@@ -277,6 +281,22 @@ def _both_sides(body, gutter) -> int:
         + sum(1 for ln in body if all(g.x0 >= b - 1 for g in ln.glyphs))
 
 
+def _across(glyphs, a: float, b: float) -> bool:
+    """Glyphs that, joined over gaps narrower than 0.4 of their size, cover the gutter
+    [a, b] from edge to edge: a line set across the columns, a letter-spaced banner among
+    them. Two column lines face each other over the gutter with at least its width less
+    a half-width mark hanging on each side between them (17.47 − 10.5 pt in newspaper)."""
+    run = None
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if run and g.x0 - run[1] < 0.4 * max(g.size, run[2]):
+            run = (run[0], max(run[1], g.x1), g.size)
+        else:
+            run = (g.x0, g.x1, g.size)
+        if run[0] <= a and run[1] >= b:
+            return True
+    return False
+
+
 def _in_columns(body: list[Line], gutters, area):
     edges = [area[0] if area else min(ln.x0 for ln in body)] + [x for g in gutters for x in g] + \
         [area[2] if area else max(ln.x1 for ln in body)]
@@ -286,7 +306,7 @@ def _in_columns(body: list[Line], gutters, area):
     size = sizes[len(sizes) // 2]
     for ln in body:
         # a headline spans the columns even where its glyphs happen to miss the gutters
-        crosses = ln.size > 1.5 * size or any(g.x0 < a and g.x1 > b for g in ln.glyphs for a, b in gutters)
+        crosses = ln.size > 1.5 * size or any(_across(ln.glyphs, a, b) for a, b in gutters)
         if crosses:
             ln.column = None
             pieces.append(ln)
