@@ -102,11 +102,13 @@ def test_hostile_document_builds_with_findings_and_leaks_nothing(project):
         ('file:///etc/passwd', 'removed the link to'),
         ((outside / 'leak.css').as_uri(), 'refused to load'),
         ((outside / 'secret.png').as_uri(), 'refused to load'),
-        ((outside / 'secret.txt').as_uri(), 'refused to load'),
+        ((outside / 'secret.txt').as_uri(), 'did not attach'),
+        ('file:///etc/passwd', 'did not attach'),
         ((project / 'escape.png').as_uri(), 'refused to load'),
     ]:
         finding = refused.pop((url, what))
-        assert finding.severity == 'error' and finding.rule == 'resource-outside-project'
+        assert finding.severity == 'error'
+        assert finding.rule == ('attachment-refused' if what == 'did not attach' else 'resource-outside-project')
         assert url in finding.message and finding.path == str(project / 'hostile.md') and finding.line
     assert not refused, refused
     assert 'symbolic link' in next(f.message for f in result.findings if 'escape.png' in f.message)
@@ -134,7 +136,7 @@ def test_hostile_document_through_the_cli(project):
     assert result.exit_code == 1 and out.is_file()
     assert 'Traceback' not in result.output + result.stderr
     lines = [ln for ln in result.stderr.splitlines() if 'file:///etc/passwd' in ln]
-    assert len(lines) == 2 and all(ln.startswith(f'{project / "hostile.md"}:5:') for ln in lines)
+    assert len(lines) == 3 and all(ln.startswith(f"{project / 'hostile.md'}:5:") for ln in lines)
     assert '[resource-outside-project]' in lines[0]
 
 
@@ -186,7 +188,7 @@ def test_nothing_reaches_the_network(tmp_path, monkeypatch):
     finally:
         server.shutdown()
     assert _Counter.requests == [] and connects == []
-    urls = {f.extra['url'] for f in result.findings if f.rule == 'resource-outside-project'}
+    urls = {f.extra['url'] for f in result.findings if f.rule in ('resource-outside-project', 'attachment-refused')}
     for name in ('import.css', 'font.woff2', 'bg.png', 'link.css', 'attach.txt', 'image.png',
                  'svg.png', 'a-attach.txt'):
         assert any(u.endswith('/' + name) for u in urls), name

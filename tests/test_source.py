@@ -231,14 +231,15 @@ def temp_fonts(tmp_path: Path, broken: str | None = None, missing: str | None = 
     folder.mkdir()
     shutil.copy(pipeline.FONTS_DIR / 'manifest.toml', folder)
     shutil.copy(pipeline.FONTS_DIR / 'fonts.conf', folder)
-    for spec in fonts.load_manifest(pipeline.FONTS_DIR):
-        name = spec.file.name
+    # one file may serve several faces (a digits subset at 400 and 700)
+    for file in dict.fromkeys(spec.file for spec in fonts.load_manifest(pipeline.FONTS_DIR)):
+        name = file.name
         if name == missing:
             continue
         if name == broken:
             (folder / name).write_bytes(b'OTTO' + b'\x00garbage' * 100)
         else:
-            (folder / name).symlink_to(spec.file)
+            (folder / name).symlink_to(file)
     return folder
 
 

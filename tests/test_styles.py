@@ -111,6 +111,9 @@ def read_columns(pdf_path: Path) -> list[Page]:
             chars = [c for c in page.chars if c['text'].strip()]
             for c in chars:   # from the text matrix: the same for every face of a line
                 c['baseline'] = page.height - c['matrix'][5]
+            # the 报眉 over the type area and the 转版 note under it are page furniture,
+            # like page numbers: read apart (tests/test_newspaper.py)
+            chars = [c for c in chars if TYPE_TOP < c['baseline'] < TYPE_BOTTOM]
             if not chars:
                 continue
             size = Counter(round(c['size'], 2) for c in chars).most_common(1)[0][0]
@@ -179,7 +182,8 @@ class _Blocks(HTMLParser):
 def block_texts(source: Path, style: str) -> list[str]:
     parser = _Blocks()
     parser.feed(pipeline.prepare(source, style=style).html.split('<body', 1)[1])
-    return [b for b in (without_space(b) for b in parser.blocks) if b]
+    # headings carry word joiners (no glyph in the PDF)
+    return [b for b in (without_space(b).replace('\u2060', '') for b in parser.blocks) if b]
 
 
 def final_lines(lines: list[Line], blocks: list[str]) -> set[int]:
@@ -220,9 +224,12 @@ def column_edges(page: Page, column: int) -> tuple[float, float]:
 # The newspaper page of source/report.md
 
 SHEET = (420 * MM, 580 * MM)
-MARGIN_X, MARGIN_Y = 15 * MM, 20 * MM
-TYPE_AREA = (390 * MM, 540 * MM)
-COLUMNS, COLUMN_WIDTH, GUTTER, PITCH, BODY = 7, 147.0, 12.75, 19.5, 10.5
+MARGIN_X, MARGIN_Y = 10 * MM, 30 * MM      # the top margin holds the 报眉
+TYPE_AREA = (400 * MM, 530 * MM)
+COLUMNS, COLUMN_WIDTH, GUTTER, PITCH, BODY = 7, 147.0, 17.47, 16.5, 10.5
+TYPE_TOP, TYPE_BOTTOM = MARGIN_Y, MARGIN_Y + TYPE_AREA[1]
+# what the page adds to the manuscript's text inside the type area
+LABELS = re.compile(r'公益广告|（上接第\d+版）')
 
 
 @pytest.fixture(scope='module')
@@ -271,8 +278,10 @@ def test_newspaper_faces(newspaper_pages):
     bold = ''.join(c['text'] for c in column_chars if c['fontname'].endswith('FandolSong-Bold'))
     assert '始终把党的领导落实到行动上。' in bold               # run-in lead sentences
     hei = [ln.text for ln in page.lines if ln.column is not None
-           and ln.chars[0]['fontname'].endswith('FandolHei')]
+           and ln.chars[-1]['fontname'].endswith('FandolHei')]
     assert sum(1 for t in hei if t.startswith('●')) == 10       # the ● headings
+    bullets = {c['fontname'].split('+')[-1] for c in column_chars if c['text'] == '●'}
+    assert bullets == {'Cell-Marks'}, bullets                    # ● sized to its cell
 
 
 def test_newspaper_headline_banners_and_notice(newspaper, newspaper_pages):
@@ -281,13 +290,13 @@ def test_newspaper_headline_banners_and_notice(newspaper, newspaper_pages):
     centre = MARGIN_X + TYPE_AREA[0] / 2
     # the headline: the title's own three lines, large, centred, the longest nearly the
     # full width of the type area
-    headline = [ln for ln in spanning if ln.chars[0]['size'] > 60]
+    headline = [ln for ln in spanning if ln.chars[0]['size'] > 40]
     assert [ln.text for ln in headline[:3]] == ['中国人民政治协商会议', '第十四届温岭市委员会常务委员会',
                                                 '工作报告（摘要）']
     for ln in headline[:3]:   # a closing mark that ends a line is set half width (开明式)
         x1 = ln.x1 - (ln.chars[-1]['size'] / 2 if ln.text.endswith('）') else 0)
         assert (ln.x0 + x1) / 2 == pytest.approx(centre, abs=1)
-    assert max(ln.x1 - ln.x0 for ln in headline[:3]) > 0.95 * TYPE_AREA[0]
+    assert max(ln.x1 - ln.x0 for ln in headline[:3]) > 0.75 * TYPE_AREA[0]
     banners = [ln for ln in spanning if ln.text in ('过去五年', '未来五年')]
     assert [ln.text for ln in banners] == ['过去五年', '未来五年']
     column_lines = [ln for ln in page.lines if ln.column is not None]
@@ -314,21 +323,22 @@ def test_newspaper_headline_banners_and_notice(newspaper, newspaper_pages):
     assert max(r['bottom'] for r in frame) == pytest.approx(MARGIN_Y + TYPE_AREA[1], abs=0.5)
     assert top > max(ln.baseline for ln in column_lines)
     notice = [ln for ln in spanning if ln.baseline > top]
-    assert without_space(''.join(ln.text for ln in notice)) == '扬正气·促和谐加强精神文明建设共同构建和谐社会温岭市融媒体中心宣'
-    slogan = notice[0]
+    assert without_space(''.join(ln.text for ln in notice)) == '公益广告扬正气·促和谐加强精神文明建设共同构建和谐社会温岭市融媒体中心宣'
+    slogan = notice[1]
     assert slogan.text == '扬正气·促和谐'
     assert (slogan.x0 + slogan.x1) / 2 == pytest.approx(centre, abs=1)
-    assert slogan.chars[0]['size'] >= 2 * max(ln.chars[0]['size'] for ln in notice[1:])
+    assert slogan.chars[0]['size'] >= 2 * max(ln.chars[0]['size'] for ln in notice[2:])
 
 
 def test_newspaper_text_round_trips_column_by_column(newspaper_pages):
     seed = without_space(SEED.read_text(encoding='utf-8'))
     got = ''.join(without_space(ln.text) for page in newspaper_pages for ln in page.lines)
-    assert got == seed
+    assert LABELS.sub('', got) == seed
 
 
 def test_newspaper_columns_are_justified(newspaper_pages):
-    """Every line of a paragraph or heading but its last ends on its column's right edge."""
+    """Every line of a paragraph but its last ends on its column's right edge (a heading
+    breaks between words and is not stretched: styles/newspaper.css)."""
     lines = [ln for page in newspaper_pages for ln in page.lines]
     finals = final_lines(lines, block_texts(REPORT, 'newspaper'))
     checked, ragged = 0, []
@@ -337,6 +347,8 @@ def test_newspaper_columns_are_justified(newspaper_pages):
         for i, ln in enumerate(lines):
             if ln.page != page.number or ln.column is None or i in finals:
                 continue
+            if any(c['fontname'].endswith('FandolHei') for c in ln.chars):
+                continue   # 小标题: not stretched, broken between words
             checked += 1
             off = edge_offset(ln, edges[ln.column])
             if abs(off) > FLUSH_TOL:
@@ -357,7 +369,7 @@ def test_newspaper_line_breaks_in_columns(newspaper_pages):
                         bad.append(f'{position(page, a)} {a.text}')
                     if b is not None and re.search(r'[0-9.]$', a.text) and re.match(r'[0-9.%％万亿]', b.text):
                         bad.append(f'{position(page, a)} number split: {a.text[-4:]}|{b.text[:4]}')
-                if col and col[-1].chars[0]['fontname'].endswith('FandolHei'):
+                if col and col[-1].chars[-1]['fontname'].endswith('FandolHei'):
                     bad.append(f'{position(page, col[-1])} heading at the foot of a column')
     assert not bad, '\n'.join(bad)
 
@@ -394,7 +406,8 @@ def test_same_source_builds_in_both_styles_without_edits(report_pdf, newspaper):
         assert (paper.pages[0].width, paper.pages[0].height) == pytest.approx(SHEET, abs=0.5)
         assert a4.metadata['Title'] == paper.metadata['Title']
     assert re.sub(r'—\d+—', '', without_space(pdf_text(report_pdf))) == seed
-    assert Counter(without_space(pdf_text(newspaper))) == Counter(seed)   # the order: see above
+    paper = ''.join(without_space(ln.text) for page in read_columns(newspaper) for ln in page.lines)
+    assert Counter(LABELS.sub('', paper)) == Counter(seed)   # the order: see above
     assert REPORT.read_bytes() == before
 
 
@@ -425,15 +438,18 @@ def test_newspaper_continues_on_the_next_page_on_the_same_grid(tmp_path, newspap
                 for ln in col:
                     steps = (ln.baseline - col[0].baseline) / PITCH
                     assert steps == pytest.approx(round(steps), abs=0.01)
-    # page 1 is full: its last band's columns run down to the foot of the type area
+    # page 1 runs on to near its foot; a banner whose columns do not fit under it goes
+    # over with them (here 未来五年 needs a heading and two lines: 4 lines are left)
     last_band = [b for b in pages[0].bands if any(b)][-1]
-    assert max(col[-1].baseline for col in last_band) > MARGIN_Y + TYPE_AREA[1] - 2 * PITCH
-    # page 2 starts at the top of the type area with the same columns
-    assert min(col[0].baseline for band in pages[1].bands for col in band if col) < MARGIN_Y + 2 * PITCH
+    assert max(col[-1].baseline for col in last_band) > MARGIN_Y + TYPE_AREA[1] - 12 * PITCH
+    assert [ln.text for ln in pages[0].lines if ln.column is None][-1] != '未来五年'
+    assert [ln.text for ln in pages[1].lines if ln.column is None][:2] == ['（上接第1版）', '未来五年']
+    # page 2 starts at the top of the type area (under the 上接 note and the banner)
+    assert min(col[0].baseline for band in pages[1].bands for col in band if col) < MARGIN_Y + 7 * PITCH
     slogan = [(p.number, ln) for p in pages for ln in p.lines if ln.text == '扬正气·促和谐']
     assert [n for n, _ in slogan] == [2]
     seed = without_space(SEED.read_text(encoding='utf-8'))
-    got = ''.join(without_space(ln.text) for p in pages for ln in p.lines)
+    got = LABELS.sub('', ''.join(without_space(ln.text) for p in pages for ln in p.lines))
     title = '中国人民政治协商会议第十四届温岭市委员会常务委员会工作报告（摘要）'
     main = seed[len(title):seed.index('扬正气')]
     assert got == title + main * 2 + seed[seed.index('扬正气'):]

@@ -12,86 +12,65 @@ from pathlib import Path
 
 import jinja2
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
-from .chars import break_allowed
-from .errors import InputError
+from .elements import written_date
+from .errors import InputError, TypesetError
+from .fonts import FontSpec, family_specs, text_width
+from .frontmatter import parse_date
+from .sandbox import RULE_MISSING, TEMPLATE_SUFFIXES, Unreadable, read_regular
+from .titles import break_title_line
+
+# A page template is a few KB; a larger "template" is not one.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_BROKEN_TITLE_LINES = 5
 
 
 TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
 
 
-# Where a title may break (GB/T 9704 7.2.3: 回行时要做到词意完整，排列对称): the cost of a
-# break before position i. Lower is better; a break between two arbitrary Han characters
-# may split a word, so it costs most.
-DOCUMENT_KINDS = '通知|意见|决定|报告|批复|办法|规定|通报|函|请示|公告|通告|纪要|方案|规划|条例|细则|决议|命令'
-
-
-def _break_cost(text: str, i: int) -> float | None:
-    prev, nxt = text[i - 1], text[i]
-    if not break_allowed(prev, nxt):
-        return None
-    if prev.isascii() and nxt.isascii() and prev.isalnum() and nxt.isalnum():
-        return None  # inside a Latin word or a number
-    if prev in '、，；： \u3000':
-        return 0
-    if re.match(f'的(?:{DOCUMENT_KINDS})', text[i:]) or text[i:].startswith(('有关', '关于')):
-        return 1
-    if text[:i].endswith('关于'):
-        return 1
-    if nxt == '《' or prev == '》':
-        return 2
-    if prev in '会院部厅局委府' or prev in '和与及':
-        return 3
-    return 10
-
-
-def _width(text: str) -> float:
-    return sum(0.5 if c.isascii() else 1 for c in text)
-
-
-def break_title_line(text: str, measure: int) -> list[str]:
-    """Break a title line too long for `measure` (in characters of the title size) at the
-    points a typesetter would choose: after 、，, around 关于, before 的通知 and the like,
-    after the name of a body; balanced lengths; never inside a Latin word or a number."""
-    n = len(text)
-    if _width(text) <= measure or n < 2:
-        return [text]
-    costs = {i: _break_cost(text, i) for i in range(1, n)}
-    best = {0: (0.0, [])}  # position → (cost, break positions)
-    for end in list(range(1, n)) + [n]:
-        if end < n and costs[end] is None:
-            continue
-        options = []
-        for start, (cost, breaks) in best.items():
-            if start >= end:
+def title_filter(fonts: list[FontSpec]):
+    """The `break_title` filter: a style's template gives the title's measure (in em of
+    the title size) and the font-family list and weight its style sets the title in."""
+    def break_title(lines, measure: float = 20, families=('Noto Serif CJK SC',), weight: int = 700) -> list:
+        faces = family_specs(fonts, families, weight)
+        width = functools.lru_cache(maxsize=None)(lambda s: text_width(s, faces))
+        out = []
+        for line in lines:
+            if '<' in str(line):  # markup inside: left whole
+                out.append(line)
                 continue
-            width = _width(text[start:end])
-            if width > measure:
+            plain = html_lib.unescape(str(line))
+            if len(plain) > MAX_BROKEN_TITLE_LINES * measure:
+                # The breaker weighs every arrangement of lines, which grows exponentially
+                # with their number (160 characters took 73 s): a title this long is set by
+                # the renderer's own line breaking.
+                out.append(Markup.escape(plain))
                 continue
-            slack = measure - width
-            options.append((cost + (costs[end] if end < n else 0) + 5 + slack * slack / measure,
-                            breaks + [end]))
-        if options:
-            best[end] = min(options)
-    if n not in best:
-        return [text]  # nothing fits: leave it to the renderer's own line breaking
-    bounds = [0] + best[n][1]
-    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+            out.extend(Markup.escape(part) for part in break_title_line(plain, measure, width))
+        return out
+    return break_title
 
 
-def break_title(lines, measure: int = 20) -> list:
-    """Jinja filter over the title lines; lines with markup inside are left whole."""
-    out = []
-    for line in lines:
-        if '<' in str(line):
-            out.append(line)
-            continue
-        plain = html_lib.unescape(str(line))
-        out.extend(Markup.escape(part) for part in break_title_line(plain, measure))
-    return out
+WEEKDAYS = '一二三四五六日'
+
+
+def weekday(value) -> str:
+    """The weekday of a date, as a 报眉 prints it: 星期二."""
+    date = parse_date(value) if value is not None else None
+    return f'星期{WEEKDAYS[date.weekday()]}' if date else ''
+
+
+def css_string(value) -> str:
+    """A value as a CSS string literal, for a template that hands front matter to the
+    style (string-set): quotes, backslashes and control characters escaped, so that no
+    value can end the string and write CSS of its own."""
+    text = '' if value is None else str(value)
+    return '"' + ''.join(f'\\{ord(c):x} ' if c in '"\\' or ord(c) < 0x20 or ord(c) == 0x7f else c
+                         for c in text) + '"'
 
 
 def _lines(value) -> list[str]:
@@ -105,20 +84,25 @@ def _lines(value) -> list[str]:
 @functools.lru_cache(maxsize=8)
 def _environment(template_dirs: tuple[str, ...]) -> SandboxedEnvironment:
     """One environment per set of template folders, kept: it keeps the compiled templates
-    (compiling page.html is 25 ms of a warm rebuild) and recompiles one whose file changed."""
+    (compiling page.html is 25 ms of a warm rebuild); ProjectLoader says when a template's
+    file changed, so it is compiled again."""
     # Sandboxed: a house style's template may sit beside a manuscript from anyone, and a
     # plain Environment lets `{{ cycler.__init__.__globals__.os }}` run any command.
-    env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(list(template_dirs)),
+    env = SandboxedEnvironment(loader=ProjectLoader([Path(d) for d in template_dirs]),
                                autoescape=True, keep_trailing_newline=True, auto_reload=True)
-    env.filters['break_title'] = break_title
+    env.filters['cn_date'] = written_date   # 2026-01-20 → 2026年1月20日, as GB/T 9704 writes it
+    env.filters['css_string'] = css_string
+    env.filters['weekday'] = weekday
     return env
 
 
 def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: str,
-             template_dirs: list[Path], template: str = 'page.html') -> str:
+             template_dirs: list[Path], template: str = 'page.html', elements: dict | None = None,
+             fonts: list[FontSpec] = ()) -> str:
     """The page as HTML. `title_html` is the first <h1> of the body, used when the
-    front matter gives no title."""
+    front matter gives no title; `elements` are the 公文's elements (`elements.py`)."""
     env = _environment(tuple(str(d) for d in template_dirs))
+    env.filters['break_title'] = title_filter(list(fonts))  # this build's fonts
     if meta.get('title'):
         title_lines = [Markup.escape(t) for t in _lines(meta['title'])]
     elif title_html:
@@ -138,6 +122,8 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             title_lines=title_lines,
             title_text=title_text,
             subtitle_lines=_lines(meta.get('subtitle')),
+            kicker_lines=_lines(meta.get('kicker')),
+            byline_lines=_lines(meta.get('byline')),
             author=meta.get('author'),
             date=str(meta['date']) if meta.get('date') else None,
             keywords=keywords,
@@ -145,9 +131,74 @@ def assemble(body_html: str, meta: dict, *, title_html: str | None, style_name: 
             style_name=style_name,
             body=Markup(body_html),
             meta=meta,
+            gongwen=elements or {},
         )
+    except TypesetError:
+        raise
     except jinja2.TemplateSyntaxError as e:
         raise InputError(f'template error: {e.message}', e.filename, e.lineno) from None
     except SecurityError as e:
         raise InputError(f'the template tried something unsafe and was stopped: {e}',
                          template_dirs[0] / template) from None
+    except jinja2.TemplateNotFound as e:
+        path, line = _template_position(e.__traceback__)
+        raise InputError(f'template error: no template named {e.name!r}', path or template_dirs[0] / template,
+                         line) from None
+    except Exception as e:  # noqa: BLE001  a template is input: undefined names, 1/0, bad filters
+        path, line = _template_position(e.__traceback__)
+        raise InputError(f'template error: {type(e).__name__}: {str(e)[:200]}',
+                         path or template_dirs[0] / template, line) from None
+
+
+def _template_position(tb) -> tuple[str | None, int | None]:
+    """The template file and line a Jinja error happened on (Jinja rewrites its traceback
+    so that template code has frames of its own)."""
+    where = (None, None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(TEMPLATE_SUFFIXES):
+            where = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+class ProjectLoader(jinja2.BaseLoader):
+    """Templates from `folders`, read the way the renderer reads any file: a real path
+    inside the folder (a symbolic link out of it is refused), a regular file, opened once
+    without following links, at most MAX_TEMPLATE_BYTES, named *.html."""
+
+    def __init__(self, folders):
+        self.folders = [Path(f) for f in folders]
+
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)  # refuses `..`
+        if not template.endswith(TEMPLATE_SUFFIXES):
+            raise InputError(f'template {template!r} refused: templates are *.html files')
+        for folder in self.folders:
+            path = folder.joinpath(*pieces)
+            try:
+                root = folder.resolve(strict=True)
+                _, data = read_regular(path, [root], limit=MAX_TEMPLATE_BYTES)
+            except FileNotFoundError:
+                continue
+            except Unreadable as e:
+                if e.rule == RULE_MISSING:
+                    continue
+                why = ('it leads outside its folder (a symbolic link?)' if e.why == 'outside' else e.why)
+                raise InputError(f'template {template!r} refused: {why}', path) from None
+            try:
+                text = data.decode('utf-8')
+            except UnicodeDecodeError as e:
+                raise InputError(f'template is not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})',
+                                 path) from None
+            return text, str(path), functools.partial(_unchanged, path, root, data)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, root: Path, data: bytes) -> bool:
+    """Whether the template file still holds `data` (a kept environment asks before using
+    its compiled template), read with the same care as the first time."""
+    try:
+        return read_regular(path, [root], limit=MAX_TEMPLATE_BYTES)[1] == data
+    except (OSError, Unreadable):
+        return False

@@ -75,9 +75,14 @@ HEADING_BULLETS = '●■◆▲★'
 # --- line breaking (clreq, strict level) -------------------------------------------------
 
 # 行首禁则: never at the start of a line. clreq basic (closing marks, pause and stop
-# marks), strict (— … · ％), and the ASCII marks of mixed text.
+# marks), strict (… ‥ · ％), and the ASCII marks of mixed text. Not ——: GB/T 15834
+# only forbids splitting the mark itself (中间不能断开), so a line may start with one, and
+# pushing the character before it down with it would open a hole in the line above.
+# (…… may too, by the same rule, but UAX #14 puts it in class IN, no break before it, and
+# the line breaker takes its break opportunities from Pango: it stays here until the
+# breaker adds that opportunity itself.)
 LINE_START_PROHIBITED = frozenset(
-    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”…‥—·％%‰'
+    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”…‥·％%‰'
     ',.:;?!)]}')
 # 行尾禁则: never at the end of a line: the opening marks.
 LINE_END_PROHIBITED = frozenset('（［｛〔〈《「『【〖〘〚‘“([{')
@@ -94,9 +99,31 @@ def break_allowed(before: str, after: str) -> bool:
     forbid; the Unicode line-break opportunities are checked separately)."""
     if after in LINE_START_PROHIBITED or before in LINE_END_PROHIBITED_GB:
         return False
+    if before == after and before in TWINS:
+        return False  # inside —— or ……
     if before in DIGITS and after in NUMBER_UNITS:
         return False
     return True
+
+
+# --- titles and headings ---------------------------------------------------------------
+
+# Words that bind to what follows them: a title or heading line never ends on one
+# (GB/T 9704 7.2.3 词意完整: 国务院关于 / …, …企业和 / … read as broken off). The
+# conjunctions, the structural 的 and 之, and the prepositions that open a title's object.
+LINE_END_FUNCTION_WORDS = frozenset({
+    '和', '与', '及', '或', '暨', '并', '以及', '及其', '或者', '而', '且',
+    '的', '之', '关于', '对', '对于', '在', '为', '把', '将', '由', '从', '向', '按', '按照',
+    '根据', '通过', '就'})
+# Words that bind to what precedes them: a title or heading line never starts with one
+# (营业税 / 等税收 reads as broken off).
+LINE_START_PARTICLES = frozenset({'等', '等等'})
+# Marks a title or heading line never ends on: the pause mark 、 sits inside an
+# enumeration (增值税、/ 消费税 splits the list), and the opening marks.
+LINE_END_MARKS = frozenset('、') | LINE_END_PROHIBITED_GB
+# U+2060 WORD JOINER: no line break on either side, no width, no glyph in the PDF's text.
+# Headings carry it between the characters of a word that must not be broken.
+WORD_JOINER = '\u2060'
 
 
 # --- punctuation width -----------------------------------------------------------------

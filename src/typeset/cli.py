@@ -6,14 +6,29 @@ Exit codes, for every command: 0 done and clean; 1 the build ran and found error
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 import traceback
 from pathlib import Path
 
 import click
 
-from . import pipeline
 from .errors import InputError, TypesetError
+
+
+class _Deferred:
+    """A module imported when first used: `typeset --help` and Ctrl-C right after start
+    do not wait for Markdown, Jinja and WeasyPrint to load."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        import importlib
+        return getattr(importlib.import_module(self._name), attr)
+
+
+pipeline = _Deferred('typeset.pipeline')
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -44,6 +59,13 @@ def guarded(command):
         except KeyboardInterrupt:
             _error('interrupted; the previous output is unchanged')
             sys.exit(130)
+        except OSError as e:
+            # A name the user gave that the system refuses (too long, not a folder …).
+            if debug:
+                traceback.print_exc()
+            where = f'{str(e.filename)[:120]}: ' if e.filename else ''
+            _error(f'{where}{e.strerror or e}')
+            sys.exit(EXIT_INPUT)
         except Exception as e:  # the last line of defence: a bug of ours, said in one line
             if debug:
                 traceback.print_exc()
@@ -52,7 +74,29 @@ def guarded(command):
     return wrapper
 
 
-@click.group()
+def _interrupt(signum, frame):
+    # SIGTERM is handled like Ctrl-C: unwinding removes the .part file and the renderer's
+    # temporary folder, which dying at once would leave behind.
+    raise KeyboardInterrupt
+
+
+class _Command(click.Group):
+    def main(self, args=None, *rest, **kwargs):
+        if args is None:  # the real command line (tests pass their arguments)
+            for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, _interrupt)):
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    signal.signal(signum, handler)
+        try:
+            return super().main(args, *rest, **kwargs)
+        except KeyboardInterrupt:  # before or after a command runs: no traceback either
+            _error('interrupted')
+            sys.exit(130)
+        finally:
+            if args is None:  # the command is done: a Ctrl-C while Python exits changes nothing
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@click.group(cls=_Command)
 @click.option('--debug', is_flag=True, help='Show tracebacks.')
 @click.version_option(package_name='typeset')
 def main(debug):
@@ -67,26 +111,32 @@ def print_findings(findings) -> None:
 
 def print_build(result) -> None:
     """What one build says: notes, warnings and findings on stderr, one line on stdout."""
+    _report(result)
+    click.echo(f'{result.output}: {result.pages} pages in {result.seconds:.2f} s'
+               + (f', {len(result.findings)} findings' if result.findings else ''))
+
+
+def _report(result) -> None:
+    """Notes, warnings and findings of a build, on stderr."""
     for note in result.notes:
         click.echo(f'note: {note}', err=True)
     for warning in result.warnings:
         click.echo(click.style('warning: ', fg='yellow') + warning, err=True)
     print_findings(result.findings)
-    click.echo(f'{result.output}: {result.pages} pages in {result.seconds:.2f} s'
-               + (f', {len(result.findings)} findings' if result.findings else ''))
 
 
 @main.command()
 @click.argument('sources', nargs=-1, type=click.Path(dir_okay=True))
-@click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
+@click.option('-o', '--output', type=click.Path(dir_okay=False, allow_dash=True),
+              help='PDF to write (default: output/<name>.pdf; - for standard output).')
 @click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
 @click.option('--proof', is_flag=True, help='Also write a proof copy (<name>.proof.pdf): line numbers, 校样 watermark, header.')
 @click.option('--marks', is_flag=True, help='With --proof: crop marks and 3 mm bleed.')
 @click.option('-j', '--jobs', type=click.IntRange(1, 256), help='Batch builds: worker processes (default: one per core).')
 @guarded
 def build(sources, output, style, proof, marks, jobs):
-    """Build SOURCE (.md or .txt) into a PDF; several SOURCEs, or a folder, in a batch
-    on every core (each to its default output; exit code: the worst)."""
+    """Build SOURCE (.md, .txt or .docx) into a PDF; several SOURCEs, or a folder, in a
+    batch on every core (each to its default output; exit code: the worst)."""
     if marks and not proof:
         raise InputError('--marks goes with --proof: use build --proof --marks')
     sources = sources or ('source/report.md',)
@@ -96,6 +146,15 @@ def build(sources, output, style, proof, marks, jobs):
             raise InputError('-o names one PDF; a batch writes each manuscript to its default output')
         sys.exit(_batch(batch, batch.manuscripts(sources), style, proof, marks, jobs))
     source = sources[0]
+    if output == '-':
+        if proof:
+            raise InputError('-o - writes the PDF to standard output; a proof copy needs a file (-o NAME.pdf)')
+        return _build_to_stdout(source, style)
+    if proof:
+        from . import proof as proof_stage
+        from .render import refuse_overwriting
+        refuse_overwriting(proof_stage.proof_path(Path(output) if output else pipeline.default_output(Path(source))),
+                           [(Path(source), 'the manuscript')])
     result = pipeline.build(source, output, style=style)
     print_build(result)
     if proof:
@@ -179,6 +238,25 @@ def watch(source, output, style, preview):
     click.echo('stopped', err=True)
 
 
+def _build_to_stdout(source, style) -> None:
+    """`-o -`: the PDF on standard output, everything else on stderr."""
+    import shutil
+    import tempfile
+    tmp = Path(tempfile.mkdtemp(prefix='typeset-stdout-'))
+    try:
+        result = pipeline.build(source, tmp / 'out.pdf', style=style)
+        _report(result)
+        data = (tmp / 'out.pdf').read_bytes()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out = sys.stdout.buffer
+    out.write(data)
+    out.flush()
+    click.echo(f'-: {result.pages} pages in {result.seconds:.2f} s'
+               + (f', {len(result.findings)} findings' if result.findings else ''), err=True)
+    sys.exit(EXIT_FINDINGS if result.errors else EXIT_OK)
+
+
 @main.command()
 @click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
 @click.option('-o', '--output', type=click.Path(dir_okay=False), help='PDF to write (default: output/<name>.pdf).')
@@ -206,6 +284,30 @@ def check(source, output, style, fmt, source_only, color):
 
 
 @main.command()
+@click.argument('old', type=click.Path(dir_okay=True))
+@click.argument('new', type=click.Path(dir_okay=True))
+@click.option('-o', '--output', type=click.Path(dir_okay=False),
+              help='Marked copy to write (default: output/<new>.diff.pdf).')
+@click.option('--style', help='House style: a name in styles/ or a path to a .css file.')
+@click.option('--format', 'fmt', type=click.Choice(['human', 'json']), default='human', show_default=True,
+              help='The change list for people or for machines.')
+@guarded
+def diff(old, new, output, style, fmt):
+    """List what changed from draft OLD (a manuscript, or a PDF typeset built) to NEW, by
+    page and line of the new PDF, and mark it on a copy of the new proof.
+
+    Exit code 0 when the texts are equal (re-flow alone is no change), 1 when they differ,
+    2 when the input or the options cannot be used.
+    """
+    from . import proofround
+    result = proofround.diff(old, new, output, style=style)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    click.echo(result.as_json() if fmt == 'json' else result.human())
+    sys.exit(EXIT_FINDINGS if result.changes else EXIT_OK)
+
+
+@main.command()
 @click.argument('source', default='source/report.md', type=click.Path(dir_okay=True))
 @click.option('-o', '--outdir', type=click.Path(file_okay=False), help='Folder for the images (default: output/preview/).')
 @click.option('--dpi', type=click.IntRange(10, 1200), default=100, show_default=True, help='Resolution of the page images.')
@@ -217,9 +319,25 @@ def preview(source, outdir, dpi, style, pdf_path):
     """PNG images of the pages of SOURCE, and a contact sheet of all pages."""
     from . import preview as preview_stage
     result = preview_stage.preview(source, outdir, dpi=dpi, style=style, pdf=pdf_path)
+    if result.build is not None:
+        _report(result.build)
     for page in result.pages:
         click.echo(str(page))
     click.echo(f'{result.sheet}: contact sheet of {len(result.pages)} pages')
+    sys.exit(EXIT_FINDINGS if result.build is not None and result.build.errors else EXIT_OK)
+
+
+@main.command()
+@click.argument('source', type=click.Path(dir_okay=False))
+@click.option('-o', '--output', type=click.Path(dir_okay=False), help='Markdown to write (default: <name>.md beside SOURCE).')
+@guarded
+def convert(source, output):
+    """Write SOURCE (.docx, .txt, .md) as the Markdown manuscript typeset sets for it."""
+    from . import convert as convert_to_markdown
+    result = convert_to_markdown(source, output)
+    for note in result.notes:
+        click.echo(f'note: {note}', err=True)
+    click.echo(f'{result.output}: Markdown')
 
 
 @main.command()

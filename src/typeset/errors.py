@@ -48,13 +48,16 @@ class Finding:
     page: int | None = None
     page_line: int | None = None
     column: int | None = None
+    paragraph: int | None = None   # 第N段 of a Word manuscript
     extra: dict = field(default_factory=dict)
 
     def where(self) -> str:
         parts = []
         if self.path:
             loc = self.path
-            if self.line:
+            if self.paragraph:
+                loc += f' 第{self.paragraph}段'
+            elif self.line:
                 loc += f':{self.line}'
                 if self.col:
                     loc += f':{self.col}'

@@ -26,6 +26,12 @@ class FontSpec:
     weight: int
     role: str
     licence: str
+    # A family for these characters only (a subset file, see tools/subset_fonts.py);
+    # empty for a whole font.
+    characters: str = ''
+
+    def covers(self, codepoint: int) -> bool:
+        return not self.characters or chr(codepoint) in self.characters
 
 
 def load_manifest(fonts_dir: Path) -> list[FontSpec]:
@@ -41,8 +47,9 @@ def load_manifest(fonts_dir: Path) -> list[FontSpec]:
         path = fonts_dir / entry['file']
         if not path.is_file():
             raise InputError(f'font file {entry["file"]} ({entry["family"]}) is missing', path)
-        specs.append(FontSpec(entry['family'], path, int(entry.get('weight', 400)),
-                              entry.get('role', ''), entry.get('licence', '')))
+        spec = FontSpec(entry['family'], path, int(entry.get('weight', 400)),
+                        entry.get('role', ''), entry.get('licence', ''), entry.get('characters', ''))
+        specs.append(spec)
     return specs
 
 
@@ -56,13 +63,18 @@ def font_face_css(specs: list[FontSpec]) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _cmap(path: str, mtime: float) -> frozenset[int]:
+def _font(path: str, mtime: float):
+    """A font's cmap and its (lazily read) tables, read once per process."""
     try:
         font = TTFont(path, lazy=True, fontNumber=0)
-        cmap = font['cmap'].getBestCmap() or {}
+        return font['cmap'].getBestCmap() or {}, font
     except Exception as e:  # a damaged font is the user's input
         raise InputError(f'cannot read font: {e}', path) from None
-    return frozenset(cmap)
+
+
+@functools.lru_cache(maxsize=32)
+def _cmap(path: str, mtime: float) -> frozenset[int]:
+    return frozenset(_font(path, mtime)[0])
 
 
 def cmap(spec: FontSpec) -> frozenset[int]:
@@ -71,6 +83,39 @@ def cmap(spec: FontSpec) -> frozenset[int]:
     except OSError:
         raise InputError(f'cannot read font file for {spec.family}', spec.file) from None
     return _cmap(str(spec.file), mtime)
+
+
+@functools.lru_cache(maxsize=32)
+def _advances(path: str, mtime: float) -> dict[int, float]:
+    cmap, font = _font(path, mtime)
+    try:
+        hmtx = font['hmtx']
+        upm = font['head'].unitsPerEm
+    except Exception as e:
+        raise InputError(f'cannot read font: {e}', path) from None
+    return {cp: hmtx[name][0] / upm for cp, name in cmap.items()}
+
+
+def text_width(text: str, specs: list[FontSpec]) -> float:
+    """The advance of `text` in em, each character from the first of `specs` that has
+    it (as the renderer chooses along a font-family list); 1 em where none has it."""
+    tables = [(spec, _advances(str(spec.file), spec.file.stat().st_mtime)) for spec in specs]
+    width = 0.0
+    for ch in text:
+        cp = ord(ch)
+        width += next((table[cp] for spec, table in tables if cp in table and spec.covers(cp)), 1.0)
+    return width
+
+
+def family_specs(specs: list[FontSpec], families, weight: int = 400) -> list[FontSpec]:
+    """The fonts a CSS font-family list at `weight` draws with, in order: per family the
+    face of the nearest weight."""
+    out = []
+    for family in families:
+        faces = [s for s in specs if s.family == family]
+        if faces:
+            out.append(min(faces, key=lambda s: abs(s.weight - weight)))
+    return out
 
 
 def uncovered(text: str, specs: list[FontSpec]) -> set[str]:

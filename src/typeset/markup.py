@@ -14,7 +14,9 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .chars import JOINS_ACROSS_SOFT_BREAK
+from .chars import (HEADING_BULLETS, JOINS_ACROSS_SOFT_BREAK, LINE_END_FUNCTION_WORDS,
+                    LINE_END_MARKS, LINE_START_PARTICLES, WORD_JOINER, is_latin_alnum)
+from .numbering import HEADING_MAX_CHARS, RANK_CLASS, heading_level, numbering, run_in_heading
 
 # East Asian wide characters (Han, kana, full-width forms, CJK punctuation): a line break
 # between two of them is removed, as CSS Text 3's segment-break rules intend.
@@ -24,6 +26,13 @@ LEADING_INDENT = re.compile(r'^[\s\u3000]+')
 TRAILING_SPACE = re.compile(r'[ \t\u3000]+$')
 SKIP = {'pre', 'code', 'script', 'style'}
 CLAUSE_BREAK = re.compile(r'(?<=[，；：])')
+ATTACHMENT_LABEL = re.compile(r'附件\s*\d*')
+# Where an attachment written in the body begins, in the HTML fragment.
+ATTACHMENT_START = re.compile(r'^<(?:p|h[1-6]) class="attachment-label">', re.M)
+HEADINGS = ('h1', 'h2', 'h3', 'h4', 'h5', 'h6')
+# A heading shorter than this fits every style's measure (the newspaper's narrowest,
+# 14 cells less a 2-cell indent): no need to segment it.
+WRAPPING_HEADING = 12
 
 EXTENSIONS = ['extra', 'admonition', 'sane_lists']
 
@@ -44,11 +53,11 @@ class CJKTreeprocessor(Treeprocessor):
         for p in root.iter('p'):
             self._strip_indent(p)
         self._mark_addressee(root)
+        self._mark_numbering(root)
+        self._mark_attachments(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
-        for level in ('h2', 'h3', 'h4', 'h5', 'h6'):
-            for heading in root.iter(level):
-                self._clauses(heading)
+        join_words([h for level in HEADINGS for h in root.iter(level)])
 
     @staticmethod
     def _mark_addressee(root):
@@ -65,27 +74,58 @@ class CJKTreeprocessor(Treeprocessor):
                 el.set('class', 'addressee')
 
     @staticmethod
+    def _mark_numbering(root):
+        """A 公文's heading levels are its numbering, not its Markdown level (GB/T 9704
+        7.3.3): a heading or paragraph opening with 一、 gets the class of that level,
+        whatever its `#` count; a numbered line standing alone becomes a heading; a
+        numbered paragraph's run-in heading (（一）压实工作责任。…) gets a span of its own."""
+        for el in list(root):
+            text = ''.join(el.itertext()).strip()
+            found = numbering(text)
+            if found is None or el.tag not in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
+                continue
+            rank = found[0]
+            cls = RANK_CLASS[rank]
+            if el.tag == 'p' and heading_level(text) is not None:
+                el.tag = f'h{rank + 2}'
+            end = run_in_heading(text) if el.tag == 'p' else None
+            if end is None and (el.tag != 'p' or len(text) <= HEADING_MAX_CHARS):
+                # a heading, or a short numbered item (（一）…条例》；): all in its level's face
+                el.set('class', (el.get('class', '') + ' ' + cls).strip())
+                continue
+            lead = el.text or ''
+            indent = len(lead) - len(lead.lstrip())
+            if end is None or len(lead.strip()) < end:
+                end = len(found[2])  # a long numbered paragraph: the numbering alone
+            if len(lead.strip()) < end:
+                continue
+            span = etree.Element('span', {'class': f'run-in {cls}'})
+            span.text = lead[indent:indent + end]
+            span.tail = lead[indent + end:]
+            el.text = lead[:indent]
+            el.insert(0, span)
+
+    @staticmethod
+    def _mark_attachments(root):
+        """An attachment written in the body opens with a line `附件` or `附件2` (GB/T 9704
+        7.3.7) and its title on the next: both are marked, so that the assembly stage can set
+        each attachment on pages of its own."""
+        children = list(root)
+        for k, el in enumerate(children):
+            if el.tag not in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6') or len(el):
+                continue
+            if ATTACHMENT_LABEL.fullmatch((el.text or '').strip()):
+                el.set('class', 'attachment-label')
+                if k + 1 < len(children) and children[k + 1].tag in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
+                    children[k + 1].set('class', 'attachment-title')
+
+    @staticmethod
     def _list_start(ol):
         # WeasyPrint's UA sheet resets the list-item counter to 0 and ignores `start`, so a
         # list that continues a numbering (6. 7. … after a paragraph) would restart at 1.
         start = ol.get('start')
         if start and start.lstrip('-').isdigit():
             ol.set('style', f'counter-reset: list-item {int(start) - 1}')
-
-    @staticmethod
-    def _clauses(heading):
-        """A heading that needs two lines should break between its clauses
-        (●提升履职能力水平，/在全面推进…), never leave a lone character on a line of its own:
-        each clause becomes an unbreakable `span.clause` the style can set inline-block."""
-        if len(heading) or not heading.text:
-            return
-        parts = [p for p in CLAUSE_BREAK.split(heading.text) if p]
-        if len(parts) < 2:
-            return
-        heading.text = None
-        for part in parts:
-            span = etree.SubElement(heading, 'span', {'class': 'clause'})
-            span.text = part
 
     @staticmethod
     def _join_across(el):
@@ -114,6 +154,55 @@ class CJKTreeprocessor(Treeprocessor):
             p.text = TRAILING_SPACE.sub('', p.text)
 
 
+# What join_words needs from every style (the pipeline adds it before the style's own
+# sheet): the PDF outline entry of a heading with word joiners is its text without them.
+CSS = '[data-bookmark] { bookmark-label: attr(data-bookmark); }'
+
+
+def join_words(headings) -> None:
+    """A heading that wraps breaks between words, like a title (GB/T 9704 词意完整): a
+    word joiner (U+2060) goes wherever a break would split a word, leave a function word
+    (和 的 关于) or 、 at a line end, 等 at a line start, the bullet ● alone, or a last line
+    of one or two characters. The line breaker then breaks only between words, at the
+    measure the style gives; the joiner has no width and no glyph in the PDF."""
+    plain = [h for h in headings if not len(h) and h.text and len(h.text.strip()) >= WRAPPING_HEADING]
+    if not plain:
+        return
+    from .segment import segment_all
+    for heading, words in zip(plain, segment_all([h.text for h in plain])):
+        # the PDF outline takes a heading's text as it is: give it the text without joiners
+        heading.set('data-bookmark', heading.text.strip())
+        heading.text = _joined(words)
+
+
+def _joined(words: list[str]) -> str:
+    keep = [False] * len(words)   # keep[k]: no break between words[k] and words[k + 1]
+    for k in range(len(words) - 1):
+        word, nxt = words[k], words[k + 1]
+        keep[k] = (word in LINE_END_FUNCTION_WORDS or word[-1] in LINE_END_MARKS
+                   or word in HEADING_BULLETS or nxt in LINE_START_PARTICLES)
+    # the last line holds at least the last word and three characters
+    tail = len(words) - 1
+    while tail > 0 and sum(len(w) for w in words[tail:] if w.strip()) < 3:
+        tail -= 1
+        keep[tail] = True
+    out = []
+    for k, word in enumerate(words):
+        out.append(_inside_word(word))
+        if k < len(words) - 1 and keep[k] and word.strip() and words[k + 1].strip():
+            out.append(WORD_JOINER)
+    return ''.join(out)
+
+
+def _inside_word(word: str) -> str:
+    out = [word[0]] if word else []
+    for a, b in zip(word, word[1:]):
+        if not (is_latin_alnum(a) and is_latin_alnum(b)):   # Latin words and numbers never break
+            out.append(WORD_JOINER)
+        out.append(b)
+    return ''.join(out)
+
+
 def _last_char(el) -> str:
     last = ''
     if el.text:
@@ -136,9 +225,19 @@ def to_html(body: str) -> str:
     return md.convert(body)
 
 
+def split_attachments(html: str) -> tuple[str, list[str]]:
+    """The body's own text, and the attachments written in it, each from its `附件N` on."""
+    starts = [m.start() for m in ATTACHMENT_START.finditer(html)]
+    if not starts:
+        return html, []
+    bounds = starts + [len(html)]
+    return html[:starts[0]], [html[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
 def split_title(html: str) -> tuple[str | None, str]:
     """Take the first <h1> as the title when the front matter gives none."""
     m = re.search(r'<h1[^>]*>(.*?)</h1>\s*', html, re.S)
     if not m:
         return None, html
-    return m.group(1), html[:m.start()] + html[m.end():]
+    # the title's lines are chosen in assembly, from its words: no joiners there
+    return m.group(1).replace(WORD_JOINER, ''), html[:m.start()] + html[m.end():]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-import subprocess
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,28 +67,102 @@ def text_width(text: str, size: float, font_path: Path = OUTLINE_FONT) -> float:
 
 def outline(text: str, x: float, y: float, size: float, font_path: Path = OUTLINE_FONT) -> str:
     """PDF path operators drawing `text` with its baseline at (x, y), in PDF user space."""
-    font, glyphs, cmap, hmtx, upem = _font(str(font_path))
+    ops = _outline_at_origin(text, size, str(font_path))
+    return f'q 1 0 0 1 {x:.3f} {y:.3f} cm\n{ops}\nQ' if ops else ''
+
+
+@functools.lru_cache(maxsize=4096)
+def _outline_at_origin(text: str, size: float, font_path: str) -> str:
+    # Drawing a glyph through fontTools' pen is slow (a proof copy draws some 700 line
+    # numbers, mostly the same 1–22): each text is drawn once and placed with `cm`.
+    font, glyphs, cmap, hmtx, upem = _font(font_path)
     scale = size / upem
     ops = []
+    x = 0.0
     for c in text:
         name = cmap.get(ord(c))
         if name is None:
             x += size / 2
             continue
-        pen = _PDFPathPen(glyphs, scale, x, y)
+        pen = _PDFPathPen(glyphs, scale, x, 0.0)
         glyphs[name].draw(pen)
         ops.extend(pen.ops)
         x += hmtx[name][0] * scale
     return '\n'.join(ops) + ('\nf' if ops else '')
 
 
+GIT_OBJECT = re.compile(r'[0-9a-f]{40}(?:[0-9a-f]{24})?')
+GIT_REF = re.compile(r'refs/[A-Za-z0-9._/-]+')
+MAX_GIT_FILE = 4096
+MAX_PACKED_REFS = 4 * 1024 * 1024
+
+
 def git_revision(folder: Path) -> str | None:
-    try:
-        out = subprocess.run(['git', 'describe', '--always', '--dirty'], cwd=folder,
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
+    """The commit of the git repository `folder` is in, for the proof header.
+
+    Read from the repository's files (HEAD, the ref it names, packed-refs), never by
+    running git: a manuscript folder may bring a `.git` whose configuration
+    (core.fsmonitor, hooks, aliases) runs any command when git is run there. So there is
+    no "-dirty" mark: telling it would mean reading the index and the work tree as git."""
+    git = _git_dir(Path(folder).resolve())
+    if git is None:
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    head = _git_file(git / 'HEAD')
+    if head is None:
+        return None
+    common = git
+    pointer = _git_file(git / 'commondir')  # a worktree keeps its refs in the main repository
+    if pointer:
+        common = (git / pointer).resolve()
+    for _ in range(5):  # HEAD → refs/heads/x → (a symbolic ref once more, at most)
+        if GIT_OBJECT.fullmatch(head):
+            return head[:12]
+        m = re.fullmatch(r'ref:\s*(\S+)', head)
+        if not m or not GIT_REF.fullmatch(m.group(1)) or '..' in m.group(1):
+            return None
+        ref = m.group(1)
+        head = _git_file(git / ref) or _git_file(common / ref) or _packed_ref(common, ref)
+        if head is None:
+            return None
+    return None
+
+
+def _git_dir(folder: Path) -> Path | None:
+    for place in [folder, *folder.parents]:
+        dot = place / '.git'
+        if dot.is_dir():
+            return dot
+        if dot.is_file():
+            pointer = _git_file(dot)
+            m = re.fullmatch(r'gitdir:\s*(.+)', pointer or '')
+            return (place / m.group(1)).resolve() if m else None
+    return None
+
+
+def _git_file(path: Path, limit: int = MAX_GIT_FILE) -> str | None:
+    """A small git file's first line: a regular file only, bounded, never a FIFO or device."""
+    from .sandbox import Unreadable, read_regular
+    try:
+        real = path.resolve(strict=True)
+        data = read_regular(real, [], files={real}, files_limit=limit)[1]
+    except (Unreadable, OSError, RuntimeError):
+        return None
+    text = data.decode('utf-8', errors='replace').strip()
+    return text.split('\n', 1)[0].strip() if text else None
+
+
+def _packed_ref(common: Path, ref: str) -> str | None:
+    from .sandbox import Unreadable, read_regular
+    try:
+        real = (common / 'packed-refs').resolve(strict=True)
+        data = read_regular(real, [], files={real}, files_limit=MAX_PACKED_REFS)[1]
+    except (Unreadable, OSError, RuntimeError):
+        return None
+    for line in data.decode('utf-8', errors='replace').splitlines():
+        parts = line.split(' ')
+        if len(parts) == 2 and parts[1] == ref and GIT_OBJECT.fullmatch(parts[0]):
+            return parts[0]
+    return None
 
 
 def _watermark(width: float, height: float) -> str:
@@ -125,14 +199,52 @@ class ProofCopy:
     labels: list[tuple[int, int, float]]   # (page, line number, baseline from the top, pt) as drawn
 
 
+def line_numbers(lines, area, left: float, top: float) -> tuple[list[str], list[tuple[int, int, float]]]:
+    """The numbers `typeset check` gives the body lines of a page, as outlines in the margin
+    (beside each column on a page set in columns); `top` is the page's top edge in PDF
+    user space. Returns the drawing and (page, number, baseline) of each number drawn."""
+    ops = ['q 0.15 0.3 0.75 rg']
+    labels = []
+    for ln in lines.body:
+        if ln.number is None or any(o is not ln and o.column == ln.column and o.number == ln.number
+                                    and o.x0 < ln.x0 for o in lines.body):
+            continue
+        label = str(ln.number)
+        if ln.column and lines.columns:
+            # in the gutter before its column, small
+            s = 5.0
+            x = left + min(lines.columns[ln.column - 1][0], ln.x0) - 0.6 * MM - text_width(label, s)
+        else:
+            s = 8.0
+            x = left + area[0] - 3 * MM - text_width(label, s)
+        ops.append(outline(label, x, top - ln.base, s))
+        labels.append((lines.number, ln.number, ln.base))
+    ops.append('Q')
+    return ops, labels
+
+
+def overlay(writer, page, under: str, over: str) -> None:
+    """Draw `under` before the page's own content and `over` after it: the page's content
+    streams are kept as they are, so its text layer is untouched."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+    streams = []
+    for data in (under, over):
+        s = DecodedStreamObject()
+        s.set_data(data.encode('latin-1'))
+        streams.append(writer._add_object(s))
+    contents = page.get('/Contents')
+    existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    page[NameObject('/Contents')] = ArrayObject([streams[0], *existing, streams[1]])
+
+
 def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
                now: datetime.datetime | None = None) -> ProofCopy:
     """Write the proof copy of `pdf` (built from `source`)."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, RectangleObject
+    from pypdf.generic import DecodedStreamObject, NameObject, RectangleObject
 
     from . import pipeline
-    from .render import write_atomically
+    from .render import refuse_overwriting, write_atomically
     pdf = Path(pdf)
     source = Path(source)
     prepared_style = pipeline.prepare(source, style=style).style
@@ -152,35 +264,12 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
         bottom = float(box.bottom)
         area = layout.area(lines.number)
         under = _watermark(width, height)
-        over = ['q 0.15 0.3 0.75 rg']
-        size = 8.0
-        for ln in lines.body:
-            if ln.number is None or any(o is not ln and o.column == ln.column and o.number == ln.number
-                                        and o.x0 < ln.x0 for o in lines.body):
-                continue
-            label = str(ln.number)
-            if ln.column and lines.columns:
-                # in the gutter before its column, small
-                s = 5.0
-                x = left + min(lines.columns[ln.column - 1][0], ln.x0) - 0.6 * MM - text_width(label, s)
-            else:
-                s = size
-                x = left + area[0] - 3 * MM - text_width(label, s)
-            y = bottom + height - ln.base
-            over.append(outline(label, x, y, s))
-            labels.append((lines.number, ln.number, ln.base))
-        over.append('Q')
+        over, drawn = line_numbers(lines, area, left, bottom + height)
+        labels += drawn
         over.append('q 0.35 g')
         over.append(outline(header, left + area[0], bottom + height - area[1] + 6 * MM, 8.0))
         over.append('Q')
-        streams = []
-        for data in (f'q\n{under}\nQ\nq\n', '\nQ\n' + '\n'.join(over) + '\n'):
-            s = DecodedStreamObject()
-            s.set_data(data.encode('latin-1'))
-            streams.append(writer._add_object(s))
-        contents = page.get('/Contents')
-        existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject('/Contents')] = ArrayObject([streams[0], *existing, streams[1]])
+        overlay(writer, page, f'q\n{under}\nQ\nq\n', '\nQ\n' + '\n'.join(over) + '\n')
         if marks:
             x0, y0, x1, y1 = left, bottom, left + width, bottom + height
             s = DecodedStreamObject()
@@ -192,5 +281,6 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
                                              x1 + BLEED + SLUG, y1 + BLEED + SLUG])
             page.cropbox = page.mediabox
     target = Path(output) if output else proof_path(pdf)
+    refuse_overwriting(target, [(source, 'the manuscript'), (pdf, 'the PDF')])
     write_atomically(target, writer.write)
     return ProofCopy(target, labels)

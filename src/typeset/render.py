@@ -10,13 +10,18 @@ import errno
 import hashlib
 import logging
 import os
+import re
+import shutil
+import stat
 import tempfile
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urljoin
 
-from .errors import InputError
+from .errors import Finding, InputError
 from .sandbox import Sandbox  # noqa: F401  (re-exported: render.Sandbox is the pipeline's name for it)
 
 NESTED_TOO_DEEPLY = ('nested too deeply to typeset (lists, quotes, emphasis or HTML elements '
@@ -47,6 +52,16 @@ class RenderResult:
     pages: int
     seconds: float
     warnings: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    composition: object = None   # cjk.breaker.Composition: what the paragraph breaker did
+
+
+@dataclass
+class Attachment:
+    """A file embedded in the PDF: only those the front matter lists under `embed:`."""
+    name: str
+    data: bytes
+    path: Path | None = None
 
 
 class _CollectWarnings(logging.Handler):
@@ -58,15 +73,23 @@ class _CollectWarnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# An element of the page template that asks for the document to end on an even page.
+LAST_PAGE_EVEN = 'data-last-page="even"'
+
+
 def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]],
                output: Path, sandbox: Sandbox, metadata_date: str | None = None,
-               renderer=None) -> RenderResult:
+               attachments: list[Attachment] = (), renderer=None) -> RenderResult:
     """Lay out and write the PDF atomically. `stylesheets` are (css text, base path) pairs;
     `renderer` is the warm renderer to use (default: the process's, see warm.py)."""
-    if sandbox.source_path is not None and _same_file(output, sandbox.source_path):
-        raise InputError('the PDF would overwrite the manuscript itself; give another output', output)
+    protected = ([(sandbox.source_path, 'the manuscript')] if sandbox.source_path else []) + \
+        [(p, 'a file the build reads') for p in [*sandbox.files, *sandbox.embedded]]
+    refuse_overwriting(output, protected)
+    from . import cjk
     from .warm import Renderer
     renderer = renderer or Renderer.shared()
+    weasyprint = renderer.weasyprint
+    composition = cjk.breaker.begin()
 
     start = time.perf_counter()
     # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
@@ -79,30 +102,145 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     # WeasyPrint prints its warnings itself; ours go through the result instead.
     propagate = logger.propagate
     logger.propagate = False
+    from .cjk import image_names
+    # Folders in a fixed order (the manuscript's first), so the names do not depend on them.
+    folders = [base_url, *sandbox.roots, *sorted({Path(p).parent for p in sandbox.files})]
+    # WeasyPrint keeps a document's fonts in a temporary folder it removes only when the
+    # configuration is collected (never after Ctrl-C or SIGTERM): every temporary file of
+    # the render goes into a folder of ours, removed whatever happens.
+    work = tempfile.mkdtemp(prefix='typeset-render-')
+    previous_tempdir, tempfile.tempdir = tempfile.tempdir, work
     try:
-        rendered = renderer.layout(html, base_url, stylesheets, sandbox)
+        with warnings.catch_warnings(record=True) as caught, image_names.relative_to(folders):
+            from PIL import Image
+            warnings.simplefilter('always', Image.DecompressionBombWarning)
+            document, rendered = renderer.layout(html, base_url, stylesheets, sandbox)
+            if len(rendered.pages) % 2 and LAST_PAGE_EVEN in html:
+                # A 公文 printed both sides ends on an even page (GB/T 9704 7.4); how the 版记
+                # moves there is the style's business: it sees data-turn on the element. The
+                # template's element closes the page, so the last occurrence is it, never text
+                # of the manuscript that happens to read the same.
+                head, _, tail = html.rpartition(LAST_PAGE_EVEN)
+                document, rendered = renderer.layout(head + LAST_PAGE_EVEN + ' data-turn' + tail,
+                                                     base_url, stylesheets, sandbox)
         pages = len(rendered.pages)
         sandbox.filter_links(rendered)
+        # Attachments: only those listed under `embed:`, never what the HTML asks for.
+        for url in _attachment_links(document.etree_element, base_url.as_uri() + '/'):
+            sandbox.refuse_attachment(url)
+        rendered.metadata.attachments = []
         if epoch is not None:
             rendered.metadata.created = rendered.metadata.modified = epoch
+        embedded = _embedded(weasyprint, attachments, epoch)
         # A stable identifier (from the content, not the clock) keeps builds byte-identical.
-        identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-        write_atomically(output, lambda f: rendered.write_pdf(f, pdf_identifier=identifier))
+        digest = hashlib.sha256(html.encode())
+        for item in attachments:
+            digest.update(item.name.encode() + b'\0' + hashlib.sha256(item.data).digest())
+        identifier = digest.hexdigest()[:32].encode()
+        write_atomically(output, lambda f: rendered.write_pdf(f, pdf_identifier=identifier,
+                                                              attachments=embedded))
     except RecursionError:
         raise InputError(NESTED_TOO_DEEPLY, sandbox.source_path) from None
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
         logger.propagate = propagate
+        tempfile.tempdir = previous_tempdir
+        shutil.rmtree(work, ignore_errors=True)
     refused = [f.extra['url'] for f in sandbox.refused if 'url' in f.extra]
     messages = [m for m in handler.messages if not any(url in m for url in refused)]
-    return RenderResult(pages, time.perf_counter() - start, messages)
+    messages += [str(w.message) for w in caught if w.category.__name__ == 'DecompressionBombWarning']
+    findings, messages = image_findings(messages, sandbox)
+    return RenderResult(pages, time.perf_counter() - start, [shorten_urls(m) for m in messages], findings,
+                        composition)
+
+
+def _attachment_links(root, base: str) -> list[str]:
+    """URLs of <link rel="attachment"> (and any other element with that link type)."""
+    from weasyprint.html import element_has_link_type
+    urls = []
+    for element in root.iter():
+        href = element.get('href') if isinstance(element.tag, str) else None
+        if href is not None and element.tag != 'a' and element_has_link_type(element, 'attachment'):
+            urls.append(urljoin(base, href.strip()))
+    return urls
+
+
+def _embedded(weasyprint, attachments, epoch: str | None) -> list:
+    """WeasyPrint attachments with dates from SOURCE_DATE_EPOCH (else the epoch itself):
+    its default is the clock, which would make every build's bytes differ."""
+    moment = datetime.strptime(epoch, '%Y-%m-%dT%H:%M:%SZ') if epoch else datetime(1970, 1, 1)
+    return [weasyprint.Attachment(string=item.data, name=item.name, created=moment, modified=moment)
+            for item in attachments]
+
+
+IMAGE_FAILED = re.compile(r"""Failed to load image at (?P<q>['"])(?P<url>.*?)(?P=q):\s*(?P<why>.*)""", re.S)
+BOMB = re.compile(r'Image size \((\d+) pixels\) exceeds limit of (\d+) pixels')
+TOO_LARGE = 'the image is too large to decode safely ({} pixels); scale it down'
+
+
+def image_findings(messages: list[str], sandbox: Sandbox) -> tuple[list[Finding], list[str]]:
+    """An image WeasyPrint could not use is a finding with a reason (it is left out of the
+    page, which the reader would otherwise notice only in print); Pillow's warning about
+    a very large image is said in our words."""
+    findings, rest = [], []
+    for message in messages:
+        m = IMAGE_FAILED.match(message)
+        bomb = BOMB.search(message)
+        if m:
+            url = m.group('url')
+            why = m.group('why').strip() or _why_not_an_image(url, sandbox)
+            if BOMB.search(why):
+                why = TOO_LARGE.format(f'{int(BOMB.search(why).group(1)):,}')
+            sandbox.refuse(url, why, rule='image-not-loaded', what='could not use the image')
+            findings.append(sandbox.refused.pop())
+        elif bomb:
+            rest.append(f'an image of {int(bomb.group(1)):,} pixels is very large and slow to decode; '
+                        'scale it down')
+        else:
+            rest.append(message)
+    return findings, rest
+
+
+def _why_not_an_image(url: str, sandbox: Sandbox) -> str:
+    """WeasyPrint's message about an image it could not decode carries no reason."""
+    from io import BytesIO
+
+    from PIL import Image
+    try:
+        data = sandbox.read(url)[1] if url.startswith('file:') else b''
+        with Image.open(BytesIO(data)) as im:
+            pixels = im.width * im.height
+    except Image.DecompressionBombError as e:
+        m = BOMB.search(str(e))
+        return TOO_LARGE.format(f'{int(m.group(1)):,}' if m else 'too many')
+    except Exception:  # noqa: BLE001  not an image Pillow knows at all
+        return 'not an image format that can be read (PNG, JPEG, GIF, WebP, SVG)'
+    if Image.MAX_IMAGE_PIXELS and pixels > Image.MAX_IMAGE_PIXELS:
+        return TOO_LARGE.format(f'{im.width} × {im.height} = {pixels:,}')
+    return 'the image is damaged or cannot be decoded'
+
+
+def shorten_urls(message: str) -> str:
+    """A data: URL in a warning is shown by its start, never whole (it may be megabytes)."""
+    return re.sub(r'data:[^\s"\')]{40,}', lambda m: m.group(0)[:40] + '…', message)
+
+
+def refuse_overwriting(target: Path, protected: list[tuple[Path, str]]) -> None:
+    """The same-file guard every command uses: an output may never be one of its inputs
+    (`protected`: (path, what it is to the user))."""
+    for path, role in protected:
+        if _same_file(target, path):
+            raise InputError(f'the output would overwrite {role} itself ({Path(path).name}); '
+                             'give another output', target)
 
 
 def _same_file(a: Path, b: Path) -> bool:
     try:
-        return Path(a).resolve() == Path(b).resolve()
-    except (OSError, RuntimeError):
+        if Path(a).resolve() == Path(b).resolve():
+            return True
+        return os.path.samefile(a, b)
+    except (OSError, RuntimeError, ValueError):
         return False
 
 
@@ -128,13 +266,24 @@ def write_atomically(target: Path, write) -> None:
     unique name (so two builds at once never write into each other's file).
     """
     target = Path(target)
-    if target.is_dir():
+    try:
+        st = os.lstat(target)
+    except (FileNotFoundError, NotADirectoryError):
+        st = None  # the folder's own problem is said below
+    except OSError as e:
+        raise InputError(f'cannot write there: {e.strerror}', str(target)[:200]) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise InputError('the output is a folder; give a .pdf file name', target)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # Moving a file over /dev/null or a symbolic link would replace the device or the
+        # link itself, not write "into" it.
+        raise InputError('the output is not a regular file (a device, pipe, socket or symbolic link) '
+                         'and is never replaced; give a file name, or - for standard output', target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.part', dir=target.parent)
     except OSError as e:
-        raise InputError(f'cannot write into the output folder: {e.strerror}', target.parent) from None
+        raise InputError(f'cannot write into the output folder: {e.strerror}', str(target.parent)[:200]) from None
     try:
         try:
             with os.fdopen(fd, 'wb') as f:

@@ -8,6 +8,7 @@ the `Source`, whose `line_map` lets any later stage point back at the file the u
 from __future__ import annotations
 
 import codecs
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +31,33 @@ class Source:
     body_start: int = 0       # index of the first line after the front matter
     meta_lines: dict[str, int] = field(default_factory=dict)   # front matter key → file line
     paragraphs: str = 'blank'  # how the body was read: 'blank' (Markdown) or 'lines'
+    # A manuscript made of Word paragraphs (a .docx): text line (index) → 第N段, 0 for none.
+    paragraph_map: list[int] | None = None
+    findings: list = field(default_factory=list)   # what the reader refused (linked images)
 
     def meta_line(self, key: str) -> int | None:
         """File line (1-based) of a front matter key, or None."""
         return self.meta_lines.get(key)
+
+    def paragraph_of(self, line: int | None) -> int | None:
+        """第N段 of a text line (1-based) of a manuscript read from Word paragraphs."""
+        if not self.paragraph_map or not line or not 1 <= line <= len(self.paragraph_map):
+            return None
+        return self.paragraph_map[line - 1] or None
+
+    def place(self, findings) -> None:
+        """Findings in a Word manuscript are placed by paragraph (第N段) as well as by the
+        line of its Markdown (`typeset convert`)."""
+        for f in findings:
+            if f.paragraph is None and f.path == str(self.path):
+                f.paragraph = self.paragraph_of(f.line)
+
+    def in_paragraphs(self, error: InputError) -> InputError:
+        """An error placed on a line of a Word manuscript's Markdown, placed by 第N段."""
+        paragraph = self.paragraph_of(error.line)
+        if not paragraph:
+            return error
+        return InputError(f'第{paragraph}段: {error.message}', error.path)
 
     def file_line(self, body_line: int) -> int:
         """File line (1-based) of a body line (1-based)."""
@@ -181,30 +205,44 @@ def _in_gb2312(c: str) -> bool:
 
 def read_source(path, *, kind: str | None = None) -> Source:
     """Read a manuscript into a `Source`, with the reader of its format."""
+    from . import limits
     from .readers import reader_for
     path = Path(path)
-    return reader_for(path, kind).read(path, read_bytes(path))
+    source = reader_for(path, kind).read(path, read_bytes(path))
+    try:
+        limits.check(source)
+    except InputError as e:
+        raise source.in_paragraphs(e) from None
+    return source
 
 
 def read_bytes(path: Path) -> bytes:
     """The bytes of a manuscript: a regular file of a size that can be set."""
+    # Opened once (non-blocking, so a FIFO cannot hold the build), checked on the
+    # descriptor and read from it: the file checked is the file read.
     try:
-        st = path.stat()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise InputError('no such file', path) from None
+    except IsADirectoryError:
+        raise InputError('is a directory, not a manuscript', path) from None
     except OSError as e:
         raise InputError(f'cannot read: {e.strerror}', path) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError('is a directory, not a manuscript', path)
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError('is not a regular file (a device, pipe or socket), not a manuscript', path)
-    if st.st_size > MAX_SOURCE_BYTES:
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE_BYTES:
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError('is a directory, not a manuscript', path)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError('is not a regular file (a device, pipe or socket), not a manuscript', path)
         raise InputError(f'the file is {st.st_size / 1024 / 1024:.0f} MB; manuscripts up to '
                          f'{MAX_SOURCE_BYTES // 1024 // 1024} MB can be set: split it', path)
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f'cannot read: {e.strerror}', path) from None
+    with os.fdopen(fd, 'rb') as f:
+        try:
+            os.set_blocking(fd, True)
+            return f.read(MAX_SOURCE_BYTES + 1)
+        except OSError as e:
+            raise InputError(f'cannot read: {e.strerror}', path) from None
 
 
 def decode_text(path, data: bytes) -> tuple[str, str, list[str]]:

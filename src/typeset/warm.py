@@ -46,7 +46,8 @@ class Renderer:
 
     def layout(self, html: str, base_url, stylesheets, sandbox):
         """Lay out `html` with `stylesheets`, (css text, base path) pairs, reading
-        through `sandbox`. Returns WeasyPrint's document, ready to write."""
+        through `sandbox`. Returns WeasyPrint's HTML and its rendered document, ready to
+        write."""
         from .render import isolate_fonts
         isolate_fonts()
         if self.font_config is None:
@@ -59,7 +60,7 @@ class Renderer:
         document = self.weasyprint.HTML(string=html, base_url=base_url.as_uri() + '/',
                                         url_fetcher=fetcher)
         try:
-            return document.render(stylesheets=css, font_config=self.font_config)
+            return document, document.render(stylesheets=css, font_config=self.font_config)
         finally:
             self.builds += 1
             self._forget_foreign_fonts()

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Finding, InputError
-from . import diff, pdf_rules, source_rules
+from . import diff, gongwen_rules, pdf_rules, source_rules
 
 SEVERITIES = ('error', 'warning', 'info')
 ALL_RULES = {r.id: (r.severity, r.description) for r in source_rules.RULES}
 ALL_RULES.update(pdf_rules.RULES)
+ALL_RULES.update(gongwen_rules.RULES)
 # Findings the build itself makes (pipeline, render).
 ALL_RULES.setdefault('glyph-missing', ('error', 'a character no configured font has'))
 ALL_RULES.setdefault('resource-outside-project', ('error', 'a resource the sandbox refused'))
@@ -145,8 +146,10 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     source = read_source(source_path)
     disabled, severity = rule_settings(source.meta, source.path)
     findings = source_rules.lint(source, disabled, severity)
+    findings += _graded(gongwen_rules.lint(source), disabled, severity)
     times['lint'] = time.perf_counter() - t0
     if source_only:
+        source.place(findings)
         return CheckResult(source.path, None, 0, findings, times, list(source.notes))
     t = time.perf_counter()
     built = pipeline.build(source_path, output, style=style, source=source)
@@ -158,23 +161,33 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     prepared = built.prepared
     layout = pdf_rules.probe_layout(prepared.style)
     exp_blocks = blocks_of(source)
-    pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks)
-    for f in pdf_findings:
-        if f.rule in disabled:
-            continue
-        if f.rule in severity:
-            f.severity = severity[f.rule]
-        findings.append(f)
+    pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks, built.composition)
+    pdf_findings += gongwen_rules.verify(source, pages, built.output)
+    findings += _graded(pdf_findings, disabled, severity)
     for f in built.findings:
         if f.rule not in disabled:
             findings.append(f)
     times['verify'] = time.perf_counter() - t
+    source.place(findings)
     times['total'] = time.perf_counter() - t0
     return CheckResult(source.path, built.output, built.pages, findings, times,
                        list(built.notes) + [f'warning: {w}' for w in built.warnings])
 
 
-def _verify(pdf, prepared, layout, blocks):
+def _graded(findings, disabled, severity) -> list[Finding]:
+    """Findings with the document's `checks:` settings applied."""
+    out = []
+    for f in findings:
+        if f.rule in disabled:
+            continue
+        if f.rule in severity:
+            f.severity = severity[f.rule]
+        out.append(f)
+    return out
+
+
+def _verify(pdf, prepared, layout, blocks, composition=None):
     exp = pdf_rules.expected_text(prepared)
     locate = _locator(blocks, exp.text, prepared.source.text)
-    return pdf_rules.verify(pdf, prepared, layout=layout, locate=locate, expected=exp)
+    return pdf_rules.verify(pdf, prepared, layout=layout, locate=locate, expected=exp,
+                            composition=composition)

@@ -20,7 +20,7 @@ from ..errors import Finding
 from . import diff
 from .pdfread import MM, Line, Page, read_pdf
 from ..chars import CJK_PUNCT as FULLWIDTH_PUNCT
-from ..chars import HAN, LINE_END_PROHIBITED_GB, LINE_START_PROHIBITED
+from ..chars import COMPRESSIBLE, HAN, LINE_END_PROHIBITED_GB, LINE_START_PROHIBITED, WORD_JOINER
 
 PX = 0.75   # CSS px → pt
 HEADINGS = {'h1', 'h2', 'h3', 'h4', 'h5', 'h6'}
@@ -37,6 +37,7 @@ RULES = {
     'line-overrun': ('error', 'a line reaches outside the type area'),
     'heading-last': ('warning', 'a heading is the last line of a page'),
     'single-char-line': ('warning', 'the last line of a paragraph holds a single character'),
+    'loose-line': ('warning', 'a justified line spaced wider than 1/8 em between two characters'),
     'grid-drift': ('warning', 'lines or characters off the document grid'),
 }
 
@@ -96,10 +97,18 @@ def _no_fetcher():
     return NoFetcher()
 
 
+def _build_fetcher(prepared):
+    """The build's own sandboxed fetcher (refusals were reported by the build): a style
+    sheet the manuscript or the style imports from inside the project generates text the
+    PDF has, so the expected text must see it too."""
+    from .. import pipeline
+    return pipeline.sandbox_for(prepared).fetcher()
+
+
 def _style_sheets(prepared):
     import weasyprint
     return [weasyprint.CSS(string=prepared.style.css, base_url=prepared.style.css_path.as_uri(),
-                           url_fetcher=_no_fetcher())]
+                           url_fetcher=_build_fetcher(prepared))]
 
 
 def expected_text(prepared) -> Expected:
@@ -108,7 +117,7 @@ def expected_text(prepared) -> Expected:
     import weasyprint
     from weasyprint.css import get_all_computed_styles
     html = weasyprint.HTML(string=prepared.html, base_url=prepared.source.path.resolve().parent.as_uri() + '/',
-                           url_fetcher=_no_fetcher())
+                           url_fetcher=_build_fetcher(prepared))
     style_for = get_all_computed_styles(html, user_stylesheets=_style_sheets(prepared))
     chars: list[str] = []
     block_of: list[int] = []
@@ -125,6 +134,8 @@ def expected_text(prepared) -> Expected:
     def emit(text, style, gen=False):
         fam = tuple(style['font_family'])
         for c in text:
+            if c == WORD_JOINER:  # no glyph: the PDF has nothing for it
+                continue
             if c.isspace():
                 after_space[0] = True
                 continue
@@ -334,10 +345,12 @@ class Placed:
 
 
 def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
-           pages: list[Page] | None = None, expected: Expected | None = None
-           ) -> tuple[list[Finding], list[Page]]:
+           pages: list[Page] | None = None, expected: Expected | None = None,
+           composition=None) -> tuple[list[Finding], list[Page]]:
     """All PDF rules. `locate(expected_index)` gives (file line, col) of an expected
-    character, for findings that also point into the source."""
+    character, for findings that also point into the source. `composition` (what the
+    paragraph breaker did, from the build) tells which loose lines and 孤字 no set of
+    line breaks avoids: they are reported as unavoidable."""
     layout = layout or probe_layout(prepared.style)
     if pages is None:
         pages = read_pdf(pdf_path, areas=layout.area, columns=layout.columns)
@@ -461,6 +474,15 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
                 ends[ln.column][round(ln.x1, 1)] += 1
         for c, counter in ends.items():
             column_edges[(page.number, c)] = counter.most_common(1)[0][0]
+    cell = layout.cell or _common_han_step(body) or layout.font_size
+    # glyphs that follow white space in the manuscript (第二条 当事人): the gap before
+    # them is a space, not spacing
+    after_space = defaultdict(set)
+    for p, m in zip(placed, match_of):
+        if m is not None and m in exp.space_before:
+            after_space[p.line.index].add(p.glyph)
+    unavoidable = {kind: {_squeeze(t) for t in composition.lines(kind)} if composition else set()
+                   for kind in ('loose', 'guzi')}
     for k, ln in enumerate(body):
         nxt = body[k + 1] if k + 1 < len(body) else None
         prev = body[k - 1] if k else None
@@ -497,8 +519,18 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
             findings.append(Finding('line-overrun', 'error', over, **at))
         if (blk is not None and blk.tag == 'p' and not blk.in_table and not continues and continued
                 and sum(1 for c in text if HAN.match(c) or c.isalnum()) == 1 and len(text) <= 2):
+            why = (' (unavoidable: no line breaks of the paragraph avoid it)'
+                   if _squeeze(text) in unavoidable['guzi'] else '')
             findings.append(Finding('single-char-line', 'warning',
-                                    f'the last line of the paragraph holds one character: {text}', **at))
+                                    f'the last line of the paragraph holds one character: {text}{why}', **at))
+        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table
+                and not blk.heading):
+            ratio = _widest_han_step(ln, after_space[ln.index]) / cell
+            if ratio > LOOSE_RATIO:
+                why = (' (unavoidable: no line breaks of the paragraph avoid it)'
+                       if _squeeze(text) in unavoidable['loose'] else '')
+                findings.append(Finding('loose-line', 'warning',
+                                        f'characters {ratio:.2f} cells apart (…{text[:12]}…){why}', **at))
     for page in pages:
         if page.number == len(pages) or not page.body:
             continue
@@ -512,6 +544,31 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
     if layout.pitch:
         findings += _grid(pages, layout, exp, block_first)
     return findings, pages
+
+
+# Han characters more than 1 1/8 cells apart: spacing wider than 1/8 em (the issue's and
+# the typesetter's limit for letter-spacing in a justified line).
+LOOSE_RATIO = 1.125
+
+
+def _squeeze(text: str) -> str:
+    return ''.join(text.split())
+
+
+def _widest_han_step(line, after_space=frozenset()) -> float:
+    """The widest advance between two adjacent Han glyphs of a line, pt (a space between
+    them is text, not spacing: such a pair, its second glyph in ``after_space``, is not
+    adjacent)."""
+    glyphs = line.glyphs
+    return max((b.x0 - a.x0 for k, (a, b) in enumerate(zip(glyphs, glyphs[1:]))
+                if HAN.match(a.text) and HAN.match(b.text) and k + 1 not in after_space),
+               default=0.0)
+
+
+def _common_han_step(lines) -> float | None:
+    steps = Counter(round(b.x0 - a.x0, 2) for ln in lines for a, b in zip(ln.glyphs, ln.glyphs[1:])
+                    if HAN.match(a.text) and HAN.match(b.text))
+    return steps.most_common(1)[0][0] if steps else None
 
 
 def _show(text: str) -> str:
@@ -568,7 +625,8 @@ def _fonts(placed, match_of, exp: Expected, prepared) -> list[Finding]:
     for p, m in zip(placed, match_of):
         if m is None:
             continue
-        fams = exp.families[m]
+        # A family declared for some characters only (unicode-range) is not asked for others.
+        fams = [f for f in exp.families[m] if _family_covers(prepared.fonts, f, p.char)]
         if not fams:
             continue
         asked = fams[0]
@@ -589,6 +647,11 @@ def _fonts(placed, match_of, exp: Expected, prepared) -> list[Finding]:
                            page=first.line.page, page_line=first.line.number, column=first.line.column,
                            extra={'char': char, 'font': drawn, 'asked': asked, 'count': len(where)}))
     return out
+
+
+def _family_covers(specs, family: str, char: str) -> bool:
+    faces = [s for s in specs if s.family == family]
+    return not faces or any(s.covers(ord(char)) for s in faces)
 
 
 def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:
@@ -617,7 +680,8 @@ def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:
                                page=pno, page_line=ln.number, column=ln.column))
     # horizontal: a full line of Chinese in a justified block has one character per cell,
     # each starting on a cell (a line with a character pushed down or punctuation pulled
-    # up is justified off the grid on purpose, by clreq, and is not counted)
+    # up, or with an adjacent pair of marks compressed to one and a half cells, is
+    # justified off the grid on purpose, by clreq, and is not counted)
     if cell:
         for page in pages:
             if page.columns:
@@ -630,6 +694,9 @@ def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:
                 if not all(HAN.match(g.text) or g.text in FULLWIDTH_PUNCT for g in ln.glyphs):
                     continue
                 if len(ln.glyphs) != round((x1 - ln.x0) / cell):
+                    continue
+                if any(a.text in COMPRESSIBLE and b.text in COMPRESSIBLE
+                       for a, b in zip(ln.glyphs, ln.glyphs[1:])):
                     continue
                 for k, g in enumerate(ln.glyphs):
                     r = (g.x0 - x0) % cell

@@ -14,6 +14,9 @@ from pathlib import Path
 
 MM = 72 / 25.4
 PAGE_NO = re.compile(r'^[—–\-－\s]*\d+[—–\-－\s]*$')
+# A newspaper's 转版 note on a line of its own (（上接第2版） at the head of a continued
+# page, （下转第3版） under its last column): page furniture, like a page number.
+CONTINUATION = re.compile(r'^（[上下][接转]第\d+版）$')
 
 
 # Slots: a 700-page check holds ~350,000 glyphs; without a __dict__ each takes half the memory.
@@ -73,30 +76,10 @@ def _strip_subset(name: str) -> str:
     return name.split('+', 1)[1] if re.match(r'^[A-Z]{6}\+', name) else name
 
 
-def _chars(page):
-    """`page.chars`, the same values, without pdfplumber turning every attribute of every
-    object into a dict (a third of the time a check spends reading the PDF)."""
-    from pdfminer.layout import LTChar, LTContainer
-    mb_x0, mb_top = page.mediabox[:2]
-    height = page.height
-
-    def walk(objects):
-        for obj in objects:
-            if isinstance(obj, LTChar):
-                yield obj
-            elif isinstance(obj, LTContainer):
-                yield from walk(obj._objs)
-
-    for obj in walk(page.layout._objs):
-        yield {'text': obj.get_text(), 'x0': obj.x0 + mb_x0, 'x1': obj.x1 + mb_x0,
-               'top': height - obj.y1 + mb_top, 'bottom': height - obj.y0 + mb_top,
-               'size': obj.size, 'fontname': obj.fontname, 'matrix': obj.matrix}
-
-
 def page_lines(page, page_number: int) -> list[Line]:
     glyphs = []
     height = float(page.height)
-    for ch in _chars(page):
+    for ch in page.chars:
         if not ch['text'].strip():
             continue
         m = ch.get('matrix')
@@ -168,6 +151,45 @@ def inside(line: Line, area) -> bool:
     return top - 1 <= line.base <= bottom + 1 and line.x1 > x0 and line.x0 < x1
 
 
+@dataclass
+class _PageChars:
+    width: float
+    height: float
+    chars: list[dict]     # as pdfplumber gives them: text, x0, x1, top, bottom, size, fontname, matrix
+
+
+def _pages_of(path):
+    """The characters of each page, straight from pdfminer: pdfplumber's per-object
+    bookkeeping (colours, every attribute resolved) took 40 % of reading a 30-page report,
+    and only these few fields are used."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LTChar
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    with open(path, 'rb') as f:
+        document = PDFDocument(PDFParser(f))
+        resources = PDFResourceManager(caching=True)
+        device = PDFPageAggregator(resources, laparams=None)
+        interpreter = PDFPageInterpreter(resources, device)
+        for page in PDFPage.create_pages(document):
+            x0, y0, x1, y1 = page.cropbox
+            height = y1 - y0
+            interpreter.process_page(page)
+            chars = []
+            for obj in device.get_result():
+                if isinstance(obj, LTChar):
+                    name = obj.fontname
+                    if isinstance(name, bytes):
+                        name = name.decode('latin-1')
+                    chars.append({'text': obj.get_text(), 'x0': obj.x0 - x0, 'x1': obj.x1 - x0,
+                                  'top': height - (obj.y1 - y0), 'bottom': height - (obj.y0 - y0),
+                                  'size': obj.size, 'fontname': name,
+                                  'matrix': (*obj.matrix[:5], obj.matrix[5] - y0)})
+            yield _PageChars(x1 - x0, height, chars)
+
+
 def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
     """Pages of a PDF with their lines; `areas(page_number)` gives each page's type area
     (x0, top, x1, bottom in pt from the top left), else page-number lines are left out.
@@ -176,27 +198,23 @@ def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
     (a line across the gutters, a title, ends one band of columns and starts the next)
     when `columns` says the style sets the body in columns (a table is not columns);
     lines are numbered per column, and `Line.column` says which."""
-    import pdfplumber
     pages = []
-    with pdfplumber.open(str(path)) as pdf:
-        for i, p in enumerate(pdf.pages, 1):
-            lines = page_lines(p, i)
-            area = areas(i) if areas else None
-            page = Page(i, float(p.width), float(p.height), lines, area)
-            if area:
-                body = [ln for ln in lines if inside(ln, area)]
-            else:
-                body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
-            gutters = _gutters(body, area) if columns else []
-            if gutters:
-                page.body, page.columns = _in_columns(body, gutters, area)
-            else:
-                page.body = body
-            _number(page)
-            pages.append(page)
-            # pdfplumber keeps every page's parsed objects until closed: 720 MB for a
-            # 700-page document, 47 MB closing each page once its lines are read.
-            p.close()
+    for i, p in enumerate(_pages_of(path), 1):
+        lines = page_lines(p, i)
+        area = areas(i) if areas else None
+        page = Page(i, p.width, p.height, lines, area)
+        if area:
+            body = [ln for ln in lines if inside(ln, area)]
+        else:
+            body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
+        body = [ln for ln in body if not CONTINUATION.match(ln.text.strip())]
+        gutters = _gutters(body, area) if columns else []
+        if gutters:
+            page.body, page.columns = _in_columns(body, gutters, area)
+        else:
+            page.body = body
+        _number(page)
+        pages.append(page)
     k = 0
     for page in pages:
         for ln in page.body:
@@ -229,7 +247,10 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
         return []
     cover = [0] * width
     rows = 0
+    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     for ln in body:
+        if ln.size > 1.5 * size:
+            continue  # a headline spans the columns: its glyphs say nothing of the gutters
         rows += 1
         seen = set()
         for g in ln.glyphs:
@@ -240,7 +261,6 @@ def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
     threshold = max(2, 0.08 * rows)
     gutters = []
     b = 0
-    size = sorted(g.size for g in glyphs)[len(glyphs) // 2]
     while b < width:
         if cover[b] < threshold:
             e = b
@@ -262,13 +282,32 @@ def _both_sides(body, gutter) -> int:
         + sum(1 for ln in body if all(g.x0 >= b - 1 for g in ln.glyphs))
 
 
+def _across(glyphs, a: float, b: float) -> bool:
+    """Glyphs that, joined over gaps narrower than 0.4 of their size, cover the gutter
+    [a, b] from edge to edge: a line set across the columns, a letter-spaced banner among
+    them. Two column lines face each other over the gutter with at least its width less
+    a half-width mark hanging on each side between them (17.47 − 10.5 pt in newspaper)."""
+    run = None
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if run and g.x0 - run[1] < 0.4 * max(g.size, run[2]):
+            run = (run[0], max(run[1], g.x1), g.size)
+        else:
+            run = (g.x0, g.x1, g.size)
+        if run[0] <= a and run[1] >= b:
+            return True
+    return False
+
+
 def _in_columns(body: list[Line], gutters, area):
     edges = [area[0] if area else min(ln.x0 for ln in body)] + [x for g in gutters for x in g] + \
         [area[2] if area else max(ln.x1 for ln in body)]
     columns = [(edges[k], edges[k + 1]) for k in range(0, len(edges), 2)]
     pieces: list[Line] = []
+    sizes = sorted(g.size for ln in body for g in ln.glyphs)
+    size = sizes[len(sizes) // 2]
     for ln in body:
-        crosses = any(g.x0 < a and g.x1 > b for g in ln.glyphs for a, b in gutters)
+        # a headline spans the columns even where its glyphs happen to miss the gutters
+        crosses = ln.size > 1.5 * size or any(_across(ln.glyphs, a, b) for a, b in gutters)
         if crosses:
             ln.column = None
             pieces.append(ln)

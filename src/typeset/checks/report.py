@@ -25,7 +25,7 @@ def human(result, colour: bool) -> str:
         for path, fs in by_file.items():
             out.append(c(path, bold=True))
             for f in sorted(fs, key=lambda f: (f.line, f.col or 0)):
-                where = f'{f.line}:{f.col}' if f.col else f'{f.line}'
+                where = f'第{f.paragraph}段' if f.paragraph else f'{f.line}:{f.col}' if f.col else f'{f.line}'
                 pdf_at = f'  ({f.where().split(" ", 1)[1]})' if f.page else ''
                 out.append(f'  {where:>8}  {c(f.severity, COLOURS.get(f.severity))}  {f.message}'
                            f'{c(pdf_at, dim=True)}  {c(f.rule, dim=True)}')

@@ -18,7 +18,7 @@ from . import patches
 
 weasyprint = patches.import_weasyprint()  # before anything imports it the slow way
 
-from . import chars, justify, linebreak  # noqa: E402
+from . import breaker, chars, columns, justify, linebreak, pagefill  # noqa: E402
 from ..chars import WIDE_RANGES  # noqa: E402
 from ..errors import TypesetError  # noqa: E402
 from .settings import Settings, settings_for  # noqa: E402
@@ -118,13 +118,21 @@ def install():
     # paragraph, the text box that ends it (see split_text_box above).
     original_get_next_linebox = inline.get_next_linebox
 
+    # It also tells the paragraph breaker the measure (the width of the lines after
+    # the first), which split_first_line is never given.
     def get_next_linebox(context, linebox, *args, **kwargs):
         if not getattr(linebox, '_cjk_marked', False):
             linebox._cjk_marked = True
             leaf = _last_text_leaf(linebox)
             if leaf is not None:
                 leaf._cjk_last = True
-        return original_get_next_linebox(context, linebox, *args, **kwargs)
+        containing_block = args[3] if len(args) > 3 else kwargs.get('containing_block')
+        outer = getattr(linebreak.state, 'measure', None)
+        linebreak.state.measure = getattr(containing_block, 'width', None)
+        try:
+            return original_get_next_linebox(context, linebox, *args, **kwargs)
+        finally:
+            linebreak.state.measure = outer
 
     inline.get_next_linebox = get_next_linebox
 
@@ -140,6 +148,16 @@ def install():
         return original_process_whitespace(self, following_collapsible_space)
 
     boxes.TextBox.process_whitespace = process_whitespace
+
+    # Wraps make_page (weasyprint/layout/page.py), as remake_page calls it: a page that
+    # ends short of the grid's last row is laid out again with a paragraph or two on it
+    # set a line longer (拉行), so that pages run full (撑满版心); see pagefill.py.
+    from weasyprint.layout import page as page_layout
+    page_layout.make_page = pagefill.wrap_make_page(page_layout.make_page)
+
+    # Replaces columns_layout (weasyprint/layout/column.py) for boxes that declare
+    # --column-grid: newspaper columns balanced to one line (see columns.py).
+    columns.install()
 
     _installed = True
 

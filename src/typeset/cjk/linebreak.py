@@ -8,12 +8,18 @@ not forbid (clreq strict), and the choice between pushing a character down and
 pulling a mark in.  So the text is shaped once without a width, every character
 gets its planned advance, and the break is chosen here; the glyph widths of
 the Pango layout are rewritten to the plan when it is drawn (``CJKLayout``).
+
+In a justified paragraph the lines are not chosen here one by one: the whole text box is
+shaped once and ``breaker.py`` chooses all its breaks together (``_planned_line``); the
+line-by-line choice below is what remains for ragged text and, counted and reported,
+for a text whose unbreakable chunk is wider than the line.
 """
 import threading
 
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
 from weasyprint.text.line_break import Layout, _font_style_cache_key, first_line_metrics
 
+from . import breaker
 from . import chars as C
 from .settings import settings_for
 
@@ -25,7 +31,7 @@ TO_UNITS = 1024
 # splitter knows whether the text ends its paragraph (孤字 avoidance).
 state = threading.local()
 
-stats = {'split': 0, 'fallback': 0}
+stats = {'split': 0, 'fallback': 0, 'planned': 0, 'greedy': 0}
 
 
 class Plan:
@@ -276,18 +282,21 @@ def plan_widths(shaped, style, settings):
         for i, char in enumerate(text):
             if char in C.COMPRESSIBLE and char not in C.KAIMING_FULL and kind[i] == 'W':
                 _trim(shaped.ink[i], adv[i] / 2, i, trim_l, trim_r)
-    if not settings.strict_grid:
-        # Adjacent marks: at most half a cell of blank between their inks.
-        for i in range(n - 1):
-            a, b = text[i], text[i + 1]
-            if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
-                right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
-                left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
-                excess = right + left - adv[i] / 2
-                if excess > EPS:
-                    take = min(excess, max(right, 0))
-                    trim_r[i] += take
-                    trim_l[i + 1] += excess - take
+    # Adjacent marks (clreq 3.1.6), in every style and on the strict grid too: at most
+    # half a cell of blank between their inks, and a pair (》， ”“ ）、) takes no more
+    # than one and a half cells.  A full line of Han alone is untouched: the grid holds.
+    for i in range(n - 1):
+        a, b = text[i], text[i + 1]
+        if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
+            right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
+            left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
+            pair = adv[i] + adv[i + 1] - trim_l[i] - trim_r[i] - trim_l[i + 1] - trim_r[i + 1]
+            excess = max(right + left - adv[i] / 2,
+                         min(right + left, pair - 1.5 * adv[i]))
+            if excess > EPS:
+                take = min(excess, max(right, 0))
+                trim_r[i] += take
+                trim_l[i + 1] += excess - take
     if settings.autospace:
         quarter = font_size / 4
         for i in range(n - 1):
@@ -383,6 +392,20 @@ def split_first_line(original, text, style, context, max_width,
     box = getattr(state, 'box', None)
     paragraph_end = bool(box is not None and getattr(box, '_cjk_last', False)
                          and box.text.endswith(text))
+
+    if (breaker.ENABLED and max_width is not None and not minimum and box is not None
+            and max_width >= (settings.cell or font_size)
+            and style['text_align_all'] == 'justify' and box.text.endswith(text)):
+        planned = _planned_line(box, text, style, context, max_width, settings,
+                                bool(getattr(box, '_cjk_last', False)), is_line_start)
+        if planned is not None:
+            stats['planned'] += 1
+            breaker.current.planned += 1
+            return planned
+        # No set of breaks fits (an unbreakable chunk wider than the measure): the
+        # greedy splitter below overflows the line as Pango would.  Counted, reported.
+        stats['greedy'] += 1
+        breaker.current.greedy += 1
 
     # Shape a prefix long enough to overflow the line by a few characters.
     if max_width is None:
@@ -508,3 +531,170 @@ def split_first_line(original, text, style, context, max_width,
         return result(push)
     # Nothing fits: overflow with the first unbreakable chunk, as Pango does.
     return result(pull if pull is not None else n)
+
+
+# --- the paragraph breaker's side: metrics in, lines out ---------------------------------
+
+class _Paragraph:
+    """A text box's text from some offset on, shaped once, with its planned metrics."""
+    __slots__ = ('text', 'adv', 'xoff', 'kind', 'ink', 'full', 'trim_l', 'trim_r',
+                 'metrics')
+
+
+def _paragraph(text, style, context, settings):
+    shaped = shape(text, style, context)
+    adv, xoff, kind, trim_l, trim_r = plan_widths(shaped, style, settings)
+    n = len(text)
+    para = _Paragraph()
+    para.text, para.adv, para.xoff, para.kind, para.ink = text, adv, xoff, kind, shaped.ink
+    para.trim_l, para.trim_r = trim_l, trim_r
+    para.full = [adv[i] + trim_l[i] + trim_r[i] for i in range(n)]
+    end_cap = [0.0] * n
+    inner_cap = [0.0] * n
+    for i, char in enumerate(text):
+        if char not in C.COMPRESSIBLE or kind[i] != 'W':
+            continue
+        cap = _capacity(shaped.ink[i], para.full[i], trim_l[i], trim_r[i])
+        if shaped.ink[i] in ('close', 'middle'):
+            # GB/T 15834 5.1.10: a line-end mark may be set half width.
+            end_cap[i] = cap
+        # Inside a line a mark may give up its blank too (a pair of marks, a mark
+        # beside an opening bracket, then any mark), at a cost: it moves the columns
+        # after it off the grid, as pushing a character down does.
+        inner_cap[i] = cap
+    # where justify.py puts space: the same rule, so that the stretch weighed here is
+    # the stretch drawn
+    gap = [0] * n
+    for k in range(1, n):
+        a, b = text[k - 1], text[k]
+        if a == ' ':
+            gap[k] = 1
+        elif a == b and a in C.TWINS:
+            gap[k] = 0
+        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
+            gap[k] = 1
+    breaks = [b for b in range(1, n)
+              if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
+    breaks.append(n)
+    lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
+    para.metrics = breaker.Metrics(
+        text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
+        settings.strict_grid, lead)
+    return para
+
+
+def _shrink_trims(para, i, e, need):
+    """(left, right) trims per character that shorten text[i:e] by ``need``."""
+    trims = {}
+    m = para.metrics
+    end = e - 1
+    take = min(need, m.end_cap[end])
+    if take > 0:
+        trims[end] = (0.0, take) if para.ink[end] == 'close' else (take / 2, take / 2)
+    need -= take
+    if need <= EPS:
+        return trims
+    caps = {k: m.inner_cap[k] for k in range(i, end)
+            if m.inner_cap[k] > 0 and not (k == i and m.lead[i])}
+    total = sum(caps.values())
+    ratio = min(1.0, need / total) if total else 0.0
+    for k, cap in caps.items():
+        t = cap * ratio
+        trims[k] = {'close': (0.0, t), 'open': (t, 0.0)}.get(para.ink[k], (t / 2, t / 2))
+    return trims
+
+
+def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
+                  is_line_start):
+    """The line the paragraph breaker chose for ``text`` (the rest of ``box``), or None.
+
+    The breaks are computed when a box's text is first split, for all its lines, and
+    handed out one per call; a call with another width than planned (a float, a line
+    after a page break laid out anew) plans the rest again from there.
+    """
+    offset = len(box.text) - len(text)
+    lines = box.__dict__.setdefault('_cjk_lines', {})
+    wanted = breaker.current.looseness.get(box.text)
+    key = (offset, round(max_width, 3), is_line_start, wanted)
+    entry = lines.get(key)
+    if entry is None:
+        measure = getattr(state, 'measure', None) or max_width
+        para = _paragraph(text, style, context, settings)
+        # A box that starts after others on its line (a run-in lead sentence) shares
+        # that line's justification with them.
+        em = para.metrics.em
+        # (counted low: the line's first-line indent is no gap)
+        before = 0 if is_line_start else max(0, int((measure - max_width) / em) - 2)
+        chosen = None
+        if wanted and offset == 0:
+            # page fill asked for this paragraph one line longer or shorter
+            chosen = breaker.break_paragraph_into(para.metrics, wanted, max_width, measure,
+                                                  paragraph_end, before)
+        if chosen is None:
+            chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure,
+                                             paragraph_end, before)
+        if not chosen:
+            return None     # nothing but spaces, or no breaks that fit
+        if offset == 0:
+            # what page fill needs to try this paragraph a line longer or shorter
+            box.__dict__['_cjk_para'] = (box.text, para.metrics, max_width, measure,
+                                         paragraph_end, before, len(chosen),
+                                         sum(line.cost for line in chosen))
+        for k, line in enumerate(chosen):
+            width = max_width if k == 0 else measure
+            start = offset if k == 0 else offset + line.start
+            lines[(start, round(width, 3), is_line_start or k > 0, wanted)] = (
+                para, offset, line, (k, len(chosen), offset == 0))
+        entry = lines.get(key)
+        if entry is None:
+            return None
+    para, base, line, place = entry
+    # Copied onto the line's text box (copy_with_text): page fill reads which line of
+    # which paragraph a page holds.
+    box.__dict__['_cjk_line'] = place
+    i = line.start
+    e = i
+    for e in range(line.end, i, -1):
+        if para.text[e - 1] != ' ':
+            break
+    line_text = para.text[i:e]
+    adv = para.adv[i:e]
+    xoff = para.xoff[i:e]
+    lead = para.metrics.lead[i]
+    if line.shrink > 0 or lead:
+        adv, xoff = list(adv), list(xoff)
+        if lead:
+            # an opening mark starting the line keeps its blank: its ink stays inside
+            adv[0] += lead
+            xoff[0] = 0.0
+        for k, (left, right) in _shrink_trims(para, i, e, line.shrink).items():
+            adv[k - i] -= left + right
+            xoff[k - i] -= left
+    consumed = base + line.end - offset   # characters of ``text`` this line takes
+    whole = line.end == len(para.text)
+    if base + i != offset:
+        return None     # a box that starts with a space mid-line: leave it to Pango's way
+    if line.loose or line.guzi:
+        breaker.current.note(line, line_text, para.text, base)
+    layout = _idle_layout(style)
+    layout.text = line_text
+    layout.plan = Plan(line_text, adv, xoff, para.kind[i:e])
+    layout.max_width = max_width
+    height, baseline = _line_metrics(style)
+    resume = None if whole else len(text[:consumed].encode())
+    return layout, len(line_text.encode()), resume, sum(adv), height, baseline
+
+
+def _idle_layout(style):
+    """A deactivated ``CJKLayout`` for a line, without building a Pango layout that
+    ``deactivate`` would drop at once: the attributes WeasyPrint reads off it before
+    ``reactivate`` (font metrics for decorations) are copied from one made per style."""
+    attrs = style.get('__cjk_layout_attrs')
+    if attrs is None:
+        model = CJKLayout(style)
+        model.deactivate()
+        attrs = dict(model.__dict__)
+        dict.__setitem__(style, '__cjk_layout_attrs', attrs)
+    layout = CJKLayout.__new__(CJKLayout)
+    layout.__dict__.update(attrs)
+    return layout

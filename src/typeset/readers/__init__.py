@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import markdown, text
+from . import docx, markdown, text
 
 # File suffix → reader; anything else is read as Markdown.
-BY_SUFFIX = {'.txt': text, '.text': text}
-BY_KIND = {'markdown': markdown, 'text': text}
+# Word's other formats go to the .docx reader, which names them and says what to do.
+BY_SUFFIX = {'.txt': text, '.text': text, '.docx': docx, '.docm': docx, '.dotx': docx,
+             '.doc': docx, '.wps': docx, '.odt': docx}
+BY_KIND = {'markdown': markdown, 'text': text, 'docx': docx}
 
 
 def reader_for(path: Path, kind: str | None = None):

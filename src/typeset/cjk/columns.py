@@ -1,0 +1,461 @@
+"""Newspaper columns: the changes typeset makes to WeasyPrint's multi-column layout.
+
+A newspaper's columns of one article end level: every column of a band ends on the same
+line, or one line short. WeasyPrint 70's ``columns_layout`` (weasyprint/layout/column.py)
+looks for the smallest common column height at which the band fits and then fills the
+columns greedily to it, so the last column takes what is left: with L lines in k columns
+it can stand k − 1 lines short (the seed page: 3 lines in band 1, 2 in band 2; corpus 03
+set as a newspaper: up to 7).
+
+A multi-column box that declares its line pitch,
+
+    main.body { column-count: 7; --column-grid: 16.5pt; }
+    h3 { --column-stretch: 2; }
+
+is laid out here instead, band by band (a band: the columns between two spanning blocks):
+
+1. one trial at the full height left on the page tells whether the band fits at all
+   (and how tall the footnotes it calls are); if not, the columns are filled to the
+   page foot as WeasyPrint does, and the rest continues on the next page;
+2. otherwise a search for column heights in whole pitches at which the band fits with
+   its column bottoms at most one line apart (two, three, when the rules of breaking
+   allow no better): each column B, B − 1 or B − 2 lines for a bottom line B, laid out
+   for real and memoised; a column left short may be made up with lines of white at
+   its 小标题 (``--column-stretch``), as a newspaper's make-up man does;
+3. a banner (a spanning block with ``break-after: avoid``) whose band cannot start under
+   it goes to the next page with the band.
+
+The same module drops a 转版 note (a margin box with ``--only-if-continued``) on the last
+page, which CSS cannot select. Boxes without ``--column-grid`` go to WeasyPrint's own
+function untouched; the patches are installed by ``typeset.cjk.install`` for WeasyPrint
+70.x only, and ``install`` refuses a WeasyPrint without the functions it replaces.
+"""
+from math import ceil
+
+from .settings import _length, _tokens
+
+GRID_PROPERTY = '__column_grid'
+SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
+STRETCH_PROPERTY = '__column_stretch'
+CONTINUED_PROPERTY = '__only_if_continued'
+
+_original = None
+
+
+def pitch_of(style):
+    """The band's line pitch in px, from ``--column-grid``, or None."""
+    return _length(_tokens(style, GRID_PROPERTY), style['font_size'])
+
+
+def install():
+    """Route multi-column boxes through `columns_layout` (idempotent)."""
+    global _original
+    from weasyprint import layout
+    from weasyprint.layout import block, column
+
+    from . import UnsupportedWeasyPrint, check_version
+    if _original is not None:
+        return
+    check_version()
+    # The private names this module replaces or reuses: refuse loudly if they moved.
+    for module, name in ((column, 'columns_layout'), (column, '_create_column_box'),
+                         (column, '_report_footnotes'), (block, 'columns_layout'),
+                         (layout, 'make_margin_boxes')):
+        if not hasattr(module, name):
+            raise UnsupportedWeasyPrint(f'{module.__name__}.{name} is gone: '
+                                        'typeset.cjk.columns is written for WeasyPrint 70')
+    # block.py imported columns_layout by name: that is the reference to replace.
+    _original = column.columns_layout
+    block.columns_layout = columns_layout
+    # layout/__init__.py imported make_margin_boxes by name, and calls it once per page
+    # after all pages are laid out.
+    layout.make_margin_boxes = _continued_only(layout.make_margin_boxes)
+
+
+def _continued_only(make_margin_boxes):
+    """A 转版 note (下转第N版) belongs only to a page whose text runs on: margin boxes that
+    declare ``--only-if-continued`` are dropped on the last page. CSS has no selector for
+    the last page, and only after pagination is it known which page that is."""
+    def wrapper(context, page, state):
+        # make_all_pages keeps one page_maker entry per page, and one for the page after.
+        last = context.current_page >= len(context.page_maker) - 1
+        for box in make_margin_boxes(context, page, state):
+            if not (last and _tokens(box.style, CONTINUED_PROPERTY)):
+                yield box
+    return wrapper
+
+
+def columns_layout(context, box, bottom_space, skip_stack, containing_block,
+                   page_is_empty, absolute_boxes, fixed_boxes, adjoining_margins,
+                   first_letter_style, first_line_style):
+    pitch = pitch_of(box.style)
+    if (pitch is None or box.style['height'] != 'auto' or box.style['direction'] == 'rtl'
+            or box.style['position'] == 'relative'):
+        return _original(context, box, bottom_space, skip_stack, containing_block,
+                         page_is_empty, absolute_boxes, fixed_boxes, adjoining_margins,
+                         first_letter_style, first_line_style)
+    layout = _Multicol(context, box, bottom_space, containing_block, pitch,
+                       absolute_boxes, fixed_boxes, first_letter_style, first_line_style)
+    try:
+        return layout.run(skip_stack, page_is_empty, adjoining_margins)
+    finally:
+        context.in_column = False
+
+
+class _Multicol:
+    """One multi-column box on one page: its spanning blocks and its bands of columns."""
+
+    def __init__(self, context, box, bottom_space, containing_block, pitch,
+                 absolute_boxes, fixed_boxes, first_letter_style, first_line_style):
+        from weasyprint.layout.block import block_level_width, collapse_margin
+        self.context = context
+        self.pitch = pitch
+        self.bottom_space = bottom_space
+        self.containing_block = containing_block
+        self.absolute_boxes, self.fixed_boxes = absolute_boxes, fixed_boxes
+        self.styles = (first_letter_style, first_line_style)
+        context.in_column = True
+        self.box = box.copy_with_children(box.children)
+        self.collapse_margin = collapse_margin
+        block_level_width(self.box, containing_block)
+        style = box.style
+        gap = style['font_size'] if style['column_gap'] == 'normal' else _px(
+            style['column_gap'], style, self.box.width)
+        count, width = style['column_count'], style['column_width']
+        if width == 'auto':
+            width = max(0, self.box.width - (count - 1) * gap) / count
+        elif count == 'auto':
+            count = max(1, int((self.box.width + gap) // (width + gap)))
+            width = (self.box.width + gap) / count - gap
+        else:
+            count = max(1, min(count, int((self.box.width + gap) // (width + gap))))
+            width = (self.box.width + gap) / count - gap
+        self.count, self.width, self.gap = count, width, gap
+        self.footnote_heights = [0 if context.current_footnote_area.height == 'auto'
+                                 else context.current_footnote_area.margin_height()]
+
+    def groups(self, skip_stack):
+        """(index of first child, spanning block or list of column children), from skip."""
+        out, run = [], []
+        skip, = skip_stack.keys() if skip_stack else (0,)
+        i = skip
+        for i, child in enumerate(self.box.children[skip:], start=skip):
+            if child.style['column_span'] == 'all':
+                if run:
+                    out.append((i - len(run), run))
+                out.append((i, child.copy()))
+                run = []
+            else:
+                run.append(child.copy())
+        if run:
+            out.append((i + 1 - len(run), run))
+        return out
+
+    def run(self, skip_stack, page_is_empty, adjoining_margins):
+        from weasyprint.layout.block import block_level_layout
+        box, context = self.box, self.context
+        box.position_y += self.collapse_margin(adjoining_margins)
+        groups = self.groups(skip_stack)
+        # Where the first group resumes: inside a band (its children count from 0), or
+        # inside a spanning block.
+        first = skip_stack[next(iter(skip_stack))] if skip_stack else None
+        y = box.content_box_y()
+        children, margins, resume, break_page = [], [], None, False
+        for index, group in groups:
+            if not isinstance(group, list):   # a spanning block (banner): as WeasyPrint
+                group.position_x, group.position_y = box.content_box_x(), y
+                new, resume_at, _, margins, _, _ = block_level_layout(
+                    context, group, self.bottom_space, first, self.containing_block,
+                    page_is_empty, self.absolute_boxes, self.fixed_boxes, margins,
+                    *self.styles)
+                first = skip_stack = None
+                if new is None:
+                    resume, break_page = {index: None}, True
+                    break
+                children.append(new)
+                y = new.border_height() + new.border_box_y()
+                margins = [new.margin_bottom]
+                if resume_at:
+                    resume = {index: resume_at}
+                    break
+                page_is_empty = False
+                continue
+            y += self.collapse_margin(margins)
+            margins = []
+            columns, band_resume = self.band(group, y, {0: first} if skip_stack else None,
+                                             page_is_empty)
+            first = skip_stack = None
+            if columns is None:
+                resume, break_page = {index: None}, True
+                # A banner stays with the columns it introduces (break-after: avoid):
+                # if none of them fit under it, it goes to the next page with them.
+                if len(children) > 1 and not children[-1].is_column and \
+                        children[-1].style['break_after'] in ('avoid', 'avoid-page'):
+                    banner = children.pop()
+                    resume = {index - 1: None}
+                    y = banner.position_y
+                    margins = []
+                break
+            children.extend(columns)
+            y += max(c.margin_height() for c in columns) if columns else 0
+            page_is_empty = False
+            if band_resume:
+                skip, = band_resume.keys()
+                resume = {index + skip: band_resume[skip]}
+                break
+        return self.finish(children, y, margins, resume, break_page)
+
+    def finish(self, children, y, margins, resume, break_page):
+        from weasyprint.layout.column import _report_footnotes
+        context, box = self.context, self.box
+        _report_footnotes(context, self.footnote_heights[-1])
+        if box.children and not children:
+            return None, (0, None), {'break': 'any', 'page': None}, [], False
+        box.children = children
+        y += self.collapse_margin(margins)
+        height = y - box.content_box_y()
+        difference = 0
+        if box.height == 'auto':
+            box.height = height
+        if box.min_height != 'auto' and box.min_height > box.height:
+            difference = box.min_height - box.height
+            box.height = box.min_height
+        for child in children[::-1]:
+            if not child.is_column:
+                break
+            child.height += difference
+        if context.current_footnote_area.height != 'auto':
+            context.page_bottom += self.footnote_heights[0]
+            context.page_bottom -= context.current_footnote_area.margin_height()
+        next_page = {'break': 'any', 'page': None}
+        return box, resume, next_page, [], False
+
+    # -- one band of columns ------------------------------------------------------------
+
+    def available(self, top):
+        """The height left on the page below `top`. Inside columns WeasyPrint does not move
+        the page bottom for footnotes (LayoutContext._update_footnote_area), so the
+        footnotes called so far are taken off here, as column.py does."""
+        footnotes = self.footnote_heights[-1] - self.footnote_heights[0]
+        return self.context.page_bottom - top - self.bottom_space - footnotes
+
+    def band(self, children, top, skip_stack, page_is_empty):
+        """Lay out one band of columns from `top`; return (column boxes, resume_at)."""
+        fits, consumed = self.fit_full_height(children, top, skip_stack)
+        full = self.available(top)
+        if not fits:
+            heights, white = [full] * self.count, [0] * self.count
+        else:
+            heights, white = self.balanced_heights(children, top, full, skip_stack, consumed)
+        return self.place(children, top, heights, white, skip_stack, page_is_empty)
+
+    def fit_full_height(self, children, top, skip_stack):
+        """A trial at the full height: does the band fit on the page? Footnotes the band
+        calls shrink the page; as WeasyPrint does, try again with their height."""
+        while True:
+            height = self.available(top)
+            resume, consumed, footnotes, _ = self.trial(
+                children, top, [height] * self.count, skip_stack, page_is_empty=True)
+            if footnotes not in self.footnote_heights:
+                self.footnote_heights.append(footnotes)
+                continue
+            return resume is None and max(consumed or [0]) <= height + 0.01, consumed
+
+    def balanced_heights(self, children, top, full, skip_stack, consumed):
+        """Column heights in whole pitches at which the band fits with its column bottoms
+        at most one line apart, or as few lines apart as the rules of breaking allow, and
+        the lines of white to open in each column; as two lists.
+
+        A search over the bottom line B (from the smallest that holds the band) and, for
+        each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
+        within the tolerance of B (a heading kept with its text, widows, orphans) cuts
+        the branch, unless it can be brought down by opening a line of white at its
+        小标题 (``--column-stretch``: a heading's 占行 grows by a line, as a newspaper
+        makes up a short column). Each column is laid out once per start and height
+        (memoised), so the search costs a few layouts of the band, not one per
+        combination."""
+        pitch, count = self.pitch, self.count
+        lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
+        most = int(full // pitch + 1e-6)
+        memo, budget = {}, [0]
+
+        def column(start, height):
+            key = (_frozen(start), height)
+            if key not in memo:
+                if budget[0] <= 0:
+                    raise _OverBudget
+                budget[0] -= 1
+                resume, used, _, stretch = self.trial(children, top, [height * pitch], start,
+                                                      page_is_empty=False)
+                # nothing placed: no column of this height can start here
+                memo[key] = (resume, used[0] / pitch, stretch[0]) if used else (start, None, 0)
+            return memo[key]
+
+        def search(start, left, bottom, tolerance, fewer):
+            """Heights for the `left` last columns from `start`, or None; with `fewer`,
+            the text may end before the last column (a band too short for all)."""
+            for height in (bottom, bottom - 1, bottom - 2):
+                if height < 1:
+                    break
+                resume, used, stretch = column(start, height)
+                if used is None:
+                    continue
+                white = max(0, min(stretch, round(bottom - used)))
+                if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
+                    continue
+                if resume is None:
+                    if left == 1 or fewer:
+                        return [(height, white)] + [(height, 0)] * (left - 1)
+                    continue
+                if left > 1 and (rest := search(resume, left - 1, bottom, tolerance, fewer)):
+                    return [(height, white)] + rest
+            return None
+
+        # Every column filled, as level as the rules allow; else a short band (a few
+        # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
+        # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
+        # end level would otherwise be searched through (hundreds of layouts).
+        for fewer, tolerances in ((False, (1, 2, 3)), (True, (1, 2))):
+            for tolerance in tolerances:
+                budget[0] = SEARCH_BUDGET
+                try:
+                    for bottom in range(lines, min(most, lines + 3) + 1):
+                        found = search(skip_stack, count, bottom, tolerance, fewer)
+                        if found:
+                            return [h * pitch for h, _ in found], [w for _, w in found]
+                except _OverBudget:
+                    continue
+        return self.smallest_common_height(children, top, full, skip_stack, lines, most)
+
+    def smallest_common_height(self, children, top, full, skip_stack, lines, most):
+        """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
+        for height in range(lines, most + 1):
+            resume, _, _, _ = self.trial(children, top, [height * self.pitch] * self.count,
+                                         skip_stack, page_is_empty=False)
+            if resume is None:
+                return [height * self.pitch] * self.count, [0] * self.count
+        return [full] * self.count, [0] * self.count
+
+    def column_box(self, children, top, i=0):
+        from weasyprint.layout.column import _create_column_box
+        column = _create_column_box(self.box, self.containing_block, children, self.width, top)
+        column.position_x += i * (self.width + self.gap)
+        return column
+
+    def trial(self, children, top, heights, skip_stack, page_is_empty):
+        """Lay the band out in columns of the given heights and take it back; return
+        (where the content resumes after the last column or None, consumed heights,
+        height of the footnote area with the footnotes the band called, lines of white
+        each column could open)."""
+        from weasyprint.layout.block import block_box_layout, remove_placeholders
+        context = self.context
+        shapes = len(context.excluded_shapes)
+        resume, consumed, laid, stretch = skip_stack, [], [], []
+        for height in heights:
+            column, start = self.column_box(children, top), resume
+            new, resume, _, _, _, _ = block_box_layout(
+                context, column, context.page_bottom - top - height, resume,
+                self.containing_block, page_is_empty, [], [], [], *self.styles,
+                discard=False, max_lines=None)
+            if new is None:   # not even a line fits: the band does not fit so
+                resume = start if start is not None else {0: None}
+                break
+            laid.append(new)
+            consumed.append(_last_line_bottom(new) - top)
+            stretch.append(len(_stretchable(new)))
+            if resume is None:
+                break
+        area = context.current_footnote_area
+        footnotes = 0 if area.height == 'auto' else area.margin_height()
+        remove_placeholders(context, laid, [], [])
+        while len(context.excluded_shapes) > shapes:
+            context.excluded_shapes.pop()
+        return resume, consumed, footnotes, stretch
+
+    def place(self, children, top, heights, white, skip_stack, page_is_empty):
+        """The real layout of the band's columns, column i ending heights[i] below top,
+        with white[i] lines opened at its 小标题."""
+        from weasyprint.layout.block import block_box_layout
+        context, columns, resume = self.context, [], skip_stack
+        for i, height in enumerate(heights):
+            column = self.column_box(children, top, i)
+            new, after, _, _, _, _ = block_box_layout(
+                context, column, context.page_bottom - top - height, resume,
+                self.containing_block, page_is_empty, self.absolute_boxes,
+                self.fixed_boxes, None, *self.styles, discard=False, max_lines=None)
+            if new is None:
+                return (columns or None), resume
+            resume = after
+            _open_white(new, white[i], self.pitch)
+            columns.append(new)
+            if resume is None:
+                break
+        tallest = max(c.margin_height() for c in columns)
+        for column in columns:
+            column.height = tallest
+        return columns, resume
+
+
+def _px(value, style, width):
+    from weasyprint.layout.percent import percentage
+    return percentage(value, style, width)
+
+
+class _OverBudget(Exception):
+    """The balancing search has laid out as many columns as one pass may."""
+
+
+def _frozen(skip_stack):
+    """A skip stack (nested dicts of child index → skip stack or None) as a dict key."""
+    if skip_stack is None:
+        return None
+    return tuple(sorted((k, _frozen(v)) for k, v in skip_stack.items()))
+
+
+def _last_line_bottom(column):
+    """Where the column's last line of text ends. Not the bottom of its last box: a
+    paragraph broken for widows keeps the height it was given, a line taller than the
+    lines in it (WeasyPrint 70, block_container_layout)."""
+    from weasyprint.formatting_structure import boxes
+    bottom = column.position_y
+    for box in column.descendants():
+        if isinstance(box, boxes.LineBox) and box.is_in_normal_flow():
+            bottom = max(bottom, box.position_y + box.height)
+    return bottom
+
+
+def _stretchable(column):
+    """The column's blocks that may take lines of white (``--column-stretch: N``), each
+    repeated as many times as it may take lines; a block at the head of the column takes
+    one at most (under it, a hole between a heading and its text shows)."""
+    out = []
+    flow = [child for child in column.children if child.is_in_normal_flow()]
+    for k, child in enumerate(flow):
+        tokens = _tokens(child.style, STRETCH_PROPERTY)
+        if tokens and tokens[0].type == 'number' and tokens[0].is_integer:
+            out.extend([child] * max(0, min(tokens[0].int_value, 1 if k == 0 else 99)))
+    return out
+
+
+def _open_white(column, lines, pitch):
+    """Open `lines` lines of white in a column, at its stretchable blocks in turn: above
+    one, or under it when it heads the column (a heading at the head of a column stands
+    level with its neighbours). The column's breaks stay as they are: its content only
+    moves down, whole lines, on the grid."""
+    flow = [child for child in column.children if child.is_in_normal_flow()]
+    stretchable = _stretchable(column)
+    for n in range(lines):
+        block = _nth_opening(stretchable, n)
+        k = flow.index(block)
+        for child in flow[k + 1 if k == 0 else k:]:
+            child.translate(dy=pitch)
+        column.height += pitch
+
+
+def _nth_opening(stretchable, n):
+    """The block that takes the n-th line of white: the first line at every stretchable
+    block in turn, then the second, so white is spread before it is piled up."""
+    distinct = list(dict.fromkeys(stretchable))
+    rounds = [[b for b in distinct if stretchable.count(b) > r] for r in range(len(stretchable))]
+    flat = [b for r in rounds for b in r]
+    return flat[n]

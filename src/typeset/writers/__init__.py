@@ -1,0 +1,1 @@
+"""Writers: a `Source` written back out as a manuscript (`typeset convert`)."""

@@ -1,0 +1,169 @@
+"""The paragraph breaker (cjk/breaker.py), judged from glyph positions in real PDFs.
+
+The fixtures are paragraphs that the line-by-line splitter set badly: the seed's 孤字
+`部署。`, corpus 02's loose lines before `8.7∶41.2∶50.1` and `5%-5.5%`, pairs of marks
+each taking a full cell on the strict grid.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import typeset
+from typeset.checks import check
+from typeset.cjk import breaker
+
+from test_cjk import CELL, HAN, MM, body_lines, indent_cells, page_left, read_lines
+
+FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'breaker'
+LOOSE = 1.125 * CELL
+
+
+def _build(tmp_path_factory, name, text=None):
+    folder = tmp_path_factory.mktemp(name)
+    src = FIXTURES / f'{name}.md'
+    if text is not None:
+        src = folder / f'{name}.md'
+        src.write_text(text, encoding='utf-8')
+    out = folder / f'{name}.pdf'
+    result = typeset.build(src, out)
+    return read_lines(out), result
+
+
+@pytest.fixture(scope='module')
+def paragraphs(tmp_path_factory):
+    return _build(tmp_path_factory, 'paragraphs')
+
+
+@pytest.fixture(scope='module')
+def unavoidable(tmp_path_factory):
+    return _build(tmp_path_factory, 'unavoidable')
+
+
+def _paragraphs(pages):
+    """Body lines grouped by paragraph (a paragraph starts on a line indented 2 cells)."""
+    out = []
+    for line in body_lines(pages):
+        if line.heading or line.size != 16.0:
+            continue
+        if indent_cells(line) == 2.0 or not out:
+            out.append([])
+        out[-1].append(line)
+    return out
+
+
+def _widest_han_step(line):
+    return max((b['x0'] - a['x0'] for a, b in zip(line.chars, line.chars[1:])
+                if HAN.match(a['text']) and HAN.match(b['text'])), default=0.0)
+
+
+def _counted(line):
+    return sum(1 for c in line.chars if HAN.match(c['text']) or c['text'].isalnum())
+
+
+def test_no_loose_line_and_no_lone_last_character(paragraphs):
+    pages, result = paragraphs
+    paras = _paragraphs(pages)
+    assert len(paras) == 5, [[ln.text for ln in p] for p in paras]
+    for para in paras:
+        for line in para[:-1]:
+            assert _widest_han_step(line) <= LOOSE, line.text
+        assert _counted(para[-1]) >= 2, [ln.text for ln in para]
+    assert result.composition.planned > 0 and result.composition.greedy == 0
+    assert not result.composition.unavoidable
+
+
+def test_adjacent_marks_take_one_and_a_half_cells_on_the_strict_grid(paragraphs):
+    pages, _ = paragraphs
+    chars = [c for ln in body_lines(pages) for c in ln.chars]
+    seen = set()
+    for a, b in zip(chars, chars[1:]):
+        pair = a['text'] + b['text']
+        if pair in ('》，', '”“', '）、', '》《') and abs(a['top'] - b['top']) < 1:
+            seen.add(pair)
+            # the first mark gives up its blank half: the next starts half a cell on
+            # (plus what justification spreads, at most 1/8 em; less in a line
+            # tightened by its marks)
+            step = b['x0'] - a['x0']
+            assert CELL / 4 < step < CELL / 2 + CELL / 8, (pair, step)
+    assert seen == {'》，', '”“', '）、', '》《'}, seen
+
+
+def test_pure_han_lines_hold_28_glyphs_flush_on_the_grid(unavoidable):
+    pages, _ = unavoidable
+    first = _paragraphs(pages)[0]
+    assert [len(ln.chars) for ln in first[:-1]] == [26, 28, 28], [ln.text for ln in first]
+    for line in first[:-1]:
+        left = page_left(line.page) + indent_cells(line) * CELL
+        for k, c in enumerate(line.chars):
+            assert abs(c['x0'] - (left + k * CELL)) < 0.05 * MM, (line.text, k)
+        right = page_left(line.page) + 156 * MM
+        assert abs(line.chars[-1]['x0'] + CELL - right) < 0.05 * MM
+
+
+def test_check_reports_what_no_breaks_avoid_and_build_keeps_it(unavoidable, tmp_path):
+    pages, result = unavoidable
+    paras = _paragraphs(pages)
+    # built as chosen, not hidden: the number forces a loose line, pure Han a 孤字
+    assert _widest_han_step(paras[1][0]) > LOOSE
+    assert paras[2][-1].text == '成。'
+    assert sorted(k for k, _ in result.composition.unavoidable.values()) == ['guzi', 'loose']
+    assert any('no line breaks avoid' in note for note in result.notes)
+    found = check(FIXTURES / 'unavoidable.md', tmp_path / 'u.pdf')
+    by_rule = {f.rule: f for f in found.findings}
+    assert 'unavoidable' in by_rule['loose-line'].message
+    assert by_rule['loose-line'].page == 1
+    assert 'unavoidable' in by_rule['single-char-line'].message
+    assert '成。' in by_rule['single-char-line'].message
+
+
+def test_greedy_fallback_is_counted_and_reported(tmp_path_factory):
+    text = '---\ntitle: 超长\nstyle: gongwen\n---\n\n编号' + '1234567890' * 7 + '为准。\n'
+    _, result = _build(tmp_path_factory, 'greedy', text)
+    assert result.composition.greedy >= 1
+    assert any('greedy splitter' in note for note in result.notes)
+
+
+def test_breaker_costs_order():
+    """A 孤字 costs less than a loose line; a stretched pure-Han grid line more."""
+    assert breaker.COST_SHORT_LAST < breaker.COST_GUZI < breaker.COST_GRID_STRETCH < breaker.COST_LOOSE
+
+
+# -- page fill ------------------------------------------------------------------------
+
+PITCH = 225 * MM / 22
+CORPUS_04 = Path('/work/shared/corpus/04-state-council-notice-1994-foreign-enterprise-tax.md')
+
+
+@pytest.fixture(scope='module')
+def notice(tmp_path_factory):
+    if not CORPUS_04.exists():
+        pytest.skip('the shared corpus is not here')
+    out = tmp_path_factory.mktemp('notice') / 'notice.pdf'
+    found = check(CORPUS_04, out)
+    return read_lines(out), found
+
+
+def test_pages_run_full_to_the_last_grid_row(notice):
+    pages, found = notice
+    tops = [min(ln.y for ln in body_lines([pg])) for pg in pages if body_lines([pg])]
+    row1 = min(tops)
+    rows = [round((max(ln.y for ln in pg) - row1) / PITCH) + 1 for pg in pages]
+    # every page but the last ends on row 22 (the greedy layout ended p2 on row 21)
+    assert rows[:-1] == [22] * (len(pages) - 1), rows
+    # and the Chinese rules stay: no heading at a page foot, no last line alone on top
+    assert not [f for f in found.findings if f.rule == 'heading-last']
+    for pg in pages[1:]:
+        paras = _paragraphs([pg])
+        head = paras[0] if paras else []
+        assert not (len(head) == 1 and indent_cells(head[0]) == 0.0
+                    and len(paras) > 1), head[0].text
+
+
+def test_newspaper_columns_have_no_loose_line(tmp_path):
+    # 开明式 in narrow columns: the greedy splitter left two loose lines in the seed
+    found = check(Path(__file__).resolve().parents[1] / 'source' / 'report.md',
+                  tmp_path / 'news.pdf', style='newspaper')
+    assert not [f for f in found.findings if f.rule in ('loose-line', 'single-char-line',
+                                                         'line-start', 'line-end')]

@@ -1,0 +1,288 @@
+"""A newspaper page as the local daily prints it (issue 10), read back from the PDF.
+
+The builds: the seed with newspaper front matter (source/report-newspaper.md, through
+`typeset check`), a report four times as long (转版 over three pages, also checked), the
+seed in gongwen, a band of plain paragraphs that can be balanced to the line, and two
+small documents for the front matter's edges. Columns are read as in test_styles.py.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+import typeset
+from conftest import HAN, MM, ROOT, without_space
+from test_styles import COLUMNS, PITCH, read_columns
+
+NEWSPAPER_SOURCE = ROOT / 'source' / 'report-newspaper.md'
+TYPE_AREA_HEIGHT = 530 * MM
+HEAD = 30 * MM     # the 报眉 stands in the top margin, over the type area
+
+
+def _chars(pdf_path: Path):
+    with pdfplumber.open(pdf_path) as pdf:
+        return [[dict(c, baseline=page.height - c['matrix'][5]) for c in page.chars if c['text'].strip()]
+                for page in pdf.pages]
+
+
+def _text(chars) -> str:
+    return ''.join(c['text'] for c in sorted(chars, key=lambda c: (round(c['baseline']), c['x0'])))
+
+
+@pytest.fixture(scope='module')
+def seed_check(tmp_path_factory):
+    """`typeset check` on the seed: it builds the page and reads it back band by band."""
+    out = tmp_path_factory.mktemp('newspaper') / 'seed.pdf'
+    return out, typeset.check(NEWSPAPER_SOURCE, out)
+
+
+@pytest.fixture(scope='module')
+def seed_page(seed_check) -> Path:
+    out, report = seed_check
+    with pdfplumber.open(out) as pdf:
+        assert len(pdf.pages) == 1
+    return out
+
+
+def test_check_reads_the_page_in_order(seed_check):
+    """The 报眉, the labels and the headline block are the style's, not text out of place:
+    the checker finds every character of the manuscript where it belongs."""
+    _, report = seed_check
+    assert not [str(f) for f in report.findings if f.severity == 'error']
+
+
+@pytest.fixture(scope='module')
+def long_report(tmp_path_factory) -> tuple[Path, str]:
+    """The seed's body four times over, starting at 版次 5."""
+    text = NEWSPAPER_SOURCE.read_text(encoding='utf-8').replace('page_no: 3', 'page_no: 5')
+    head, body = text.split('## 过去五年', 1)
+    body, notice = body.split('!!! notice', 1)
+    source = head + ('## 过去五年' + body) * 4 + '!!! notice' + notice
+    folder = tmp_path_factory.mktemp('long')
+    (folder / 'long.md').write_text(source, encoding='utf-8')
+    report = typeset.check(folder / 'long.md', folder / 'long.pdf')
+    # typeset check reads it band by band, column by column, the 转版 notes as page
+    # furniture, and finds every character where it belongs
+    assert not [str(f) for f in report.findings if f.severity == 'error']
+    return folder / 'long.pdf', source
+
+
+def test_masthead_from_front_matter_on_every_page(seed_page, long_report):
+    for pdf, first in ((seed_page, 3), (long_report[0], 5)):
+        pages = _chars(pdf)
+        for i, chars in enumerate(pages):
+            head = without_space(_text([c for c in chars if c['baseline'] < HEAD]))
+            for part in (f'第{first + i}版', '专版', '温岭日报', '2026年1月20日', '星期二',
+                         '责任编辑：王晓', '美编：陈立', '校对：林青'):
+                assert part in head, (pdf.name, i + 1, part, head)
+    assert len(_chars(long_report[0])) >= 3
+
+
+def test_headline_block_kicker_title_subtitle_byline(seed_page):
+    chars = _chars(seed_page)[0]
+    lines = {}
+    for c in chars:
+        if HEAD < c['baseline'] < HEAD + 130 * MM and c['size'] > 11:
+            lines.setdefault(round(c['baseline']), []).append(c)
+    rows = [(y, ''.join(c['text'] for c in sorted(cs, key=lambda c: c['x0'])), cs[0]['size'])
+            for y, cs in sorted(lines.items())]
+    texts = [without_space(t) for _, t, _ in rows]
+    kicker = texts.index('凝心聚力谋发展同心共绘新蓝图')
+    title = texts.index('中国人民政治协商会议')
+    subtitle = texts.index('——2026年1月在政协第十四届温岭市委员会第五次会议上')
+    byline = texts.index('政协温岭市委员会常务委员会')
+    assert kicker < title < subtitle < byline
+    sizes = [size for _, _, size in rows]
+    # the title is the largest type on the page, chosen for the measure (15 characters in
+    # the widest line), and smaller than the fixed 72 pt of before
+    assert sizes[title] == max(sizes) and 40 <= sizes[title] <= 60
+    assert sizes[kicker] < sizes[title] and sizes[subtitle] < sizes[title]
+
+
+def test_body_pitch_is_newspaper_leading(seed_page):
+    page, = read_columns(seed_page)
+    assert page.body_size == 10.5
+    for band in page.bands:
+        for col in band:
+            steps = {round(b.baseline - a.baseline, 2) for a, b in zip(col, col[1:])}
+            assert min(steps, default=PITCH) == pytest.approx(PITCH, abs=0.01)
+    assert PITCH <= 1.6 * page.body_size
+
+
+def test_one_baseline_grid_across_bands(seed_page):
+    page, = read_columns(seed_page)
+    bands = [band for band in page.bands if any(band)]
+    assert len(bands) == 2
+    origin = bands[0][0][0].baseline
+    for band in bands:
+        for col in band:
+            for ln in col:
+                steps = (ln.baseline - origin) / PITCH
+                assert steps == pytest.approx(round(steps), abs=0.02), ln.text
+
+
+def test_seed_columns_end_within_two_lines(seed_page):
+    """On the seed the first column of band 2 can only end after 15 lines or after 21 (a
+    three-line heading and its two lines), and the band holds 118: it cannot end level,
+    even with a line of white opened at a 小标题 (its lines stay on the grid: see above).
+    No band is more than two lines apart, and no column is left empty (it was three)."""
+    page, = read_columns(seed_page)
+    for band in (b for b in page.bands if any(b)):
+        assert all(band) and len(band) == COLUMNS
+        bottoms = [col[-1].baseline for col in band]
+        assert max(bottoms) - min(bottoms) <= 2 * PITCH + 0.1
+
+
+def test_plain_columns_balance_to_one_line(tmp_path):
+    """Sixteen paragraphs of one to four sentences: the columns end on one line or one
+    line short (WeasyPrint's own layout leaves the last column five lines short here).
+    Whether a band can end level depends on where its paragraphs may break (widows,
+    orphans): this one can."""
+    unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
+    paras = [unit * (1 + i % 4) for i in range(16)]
+    src = tmp_path / 'plain.md'
+    src.write_text('---\ntitle: 平衡\nstyle: newspaper\n---\n\n' + '\n\n'.join(paras) + '\n',
+                   encoding='utf-8')
+    typeset.build(src, tmp_path / 'plain.pdf')
+    page, = read_columns(tmp_path / 'plain.pdf')
+    band, = [b for b in page.bands if any(b)]
+    assert all(band)
+    bottoms = [col[-1].baseline for col in band]
+    assert max(bottoms) - min(bottoms) <= PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
+
+
+def test_public_service_strip_labelled_and_small(seed_page):
+    with pdfplumber.open(seed_page) as pdf:
+        page = pdf.pages[0]
+        frames = sorted((r for r in page.rects if r['x1'] - r['x0'] > 0.9 * 400 * MM
+                         and r['bottom'] - r['top'] > 10 * MM), key=lambda r: r['bottom'] - r['top'])
+        inner, outer = frames[0], frames[-1]   # the double rule's two lines
+        assert outer['bottom'] - outer['top'] <= 0.10 * TYPE_AREA_HEIGHT
+        inside = [c for c in page.chars if inner['top'] < c['top'] and c['bottom'] < inner['bottom']]
+    text = ''.join(c['text'] for c in inside)
+    assert '公益广告' in text and '扬正气·促和谐' in text
+    assert '加强精神文明建设\u3000共同构建和谐社会' in text
+    # equal inner margins: as much white over the type as under it and beside it (the
+    # label sits in the corner)
+    body = [c for c in inside if c['size'] > 8]
+    top = min(c['top'] for c in body) - inner['top']
+    bottom = inner['bottom'] - max(c['bottom'] for c in body)
+    right = inner['x1'] - max(c['x1'] for c in body)
+    assert top == pytest.approx(bottom, abs=0.5 * MM) and right == pytest.approx(bottom, abs=0.5 * MM)
+
+
+def test_long_report_continues_with_notes_and_keeps_reading_order(long_report):
+    pdf, source = long_report
+    pages = read_columns(pdf)
+    chars = _chars(pdf)
+    assert len(pages) >= 3
+    for i, page_chars in enumerate(chars):
+        foot = without_space(_text([c for c in page_chars if c['baseline'] > HEAD + TYPE_AREA_HEIGHT]))
+        head = [ln.text for ln in pages[i].lines if ln.column is None][:1]
+        if i < len(chars) - 1:
+            assert f'（下转第{5 + i + 1}版）' in foot
+        else:
+            assert '下转' not in foot
+        if i > 0:
+            assert head == [f'（上接第{5 + i - 1}版）']
+    # one headline, on the first page
+    big = [p for p, page_chars in enumerate(chars) if any(c['size'] > 40 for c in page_chars)]
+    assert big == [0]
+    # every Han character of the body, in order, band by band and column by column
+    body = source.split('---', 2)[2]
+    want = ''.join(HAN.findall(body))
+    got = ''.join(HAN.findall(re.sub(r'公益广告|（上接第\d+版）', '',
+                                     ''.join(ln.text for page in pages for ln in page.lines))))
+    headline = ''.join(HAN.findall('凝心聚力谋发展同心共绘新蓝图中国人民政治协商会议第十四届温岭市委员会常务委员会'
+                                   '工作报告摘要年月在政协第十四届温岭市委员会第五次会议上政协温岭市委员会常务委员会'))
+    assert got == headline + want
+    # every page balanced: the columns of each band end within the seed's tolerance
+    for page in pages:
+        for band in (b for b in page.bands if any(b)):
+            bottoms = [col[-1].baseline for col in band if col]
+            assert max(bottoms) - min(bottoms) <= 3 * PITCH + 0.1
+
+
+def test_same_newspaper_source_builds_in_gongwen(tmp_path):
+    out = tmp_path / 'gongwen.pdf'
+    result = typeset.build(NEWSPAPER_SOURCE, out, style='gongwen')
+    assert not result.errors
+    with pdfplumber.open(out) as pdf:
+        assert (pdf.pages[0].width, pdf.pages[0].height) == pytest.approx((210 * MM, 297 * MM), abs=0.5)
+
+
+def test_masthead_values_stay_text(tmp_path):
+    """Front matter reaches the style as CSS strings: a value cannot end its string and
+    write rules of its own (here, a smaller sheet)."""
+    src = tmp_path / 'hostile.md'
+    src.write_text('---\ntitle: 通知\nstyle: newspaper\n'
+                   "paper: '晚报\", x; } @page { size: A5 } p { x: \"'\n---\n\n正文。\n", encoding='utf-8')
+    typeset.build(src, tmp_path / 'hostile.pdf')
+    with pdfplumber.open(tmp_path / 'hostile.pdf') as pdf:
+        page = pdf.pages[0]
+        assert (page.width, page.height) == pytest.approx((420 * MM, 580 * MM), abs=0.5)
+        head = ''.join(c['text'] for c in page.chars if c['top'] < HEAD)
+    assert '晚报"' in head and '@page' in head
+
+
+def test_bad_issue_date_names_its_line(tmp_path):
+    src = tmp_path / 'date.md'
+    src.write_text('---\ntitle: 通知\nissue_date: 2026-02-30\n---\n\n正文。\n', encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, tmp_path / 'date.pdf')
+    assert e.value.line == 3 and 'day is out of range' in e.value.message
+    src.write_text('---\ntitle: 通知\n出版日期: 2026年2月30日\n---\n\n正文。\n', encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, tmp_path / 'date.pdf')
+    assert e.value.line == 3 and 'issue_date' in e.value.message
+
+
+def test_columns_layer_refuses_what_it_was_not_tested_with(monkeypatch):
+    """typeset.cjk.columns replaces WeasyPrint 70 internals: another version, or a 70.x
+    without the functions it replaces, is refused loudly, before anything is patched."""
+    import weasyprint
+    from weasyprint.layout import column
+    from typeset.cjk import UnsupportedWeasyPrint, columns
+    monkeypatch.setattr(columns, '_original', None)
+    monkeypatch.setattr(weasyprint, '__version__', '71.0')
+    with pytest.raises(UnsupportedWeasyPrint, match='>=70,<71'):
+        columns.install()
+    monkeypatch.setattr(weasyprint, '__version__', '70.0')
+    monkeypatch.delattr(column, '_report_footnotes')
+    with pytest.raises(UnsupportedWeasyPrint, match='_report_footnotes'):
+        columns.install()
+
+
+def test_a_banner_with_letter_spacing_reads_across_the_gutters():
+    """A two-line banner in 20 pt with 5 pt of letter-spacing leaves no glyph wider than
+    a gutter: it is still one line across the columns, while two column lines facing
+    each other over a gutter, half-width marks hanging into it, are not."""
+    from typeset.checks.pdfread import Glyph, _across
+    a, b = 200.0, 217.47                       # a gutter of the newspaper style
+    banner = [Glyph('字', x, x + 20, 100, 20, 'FandolHei', 80, 104) for x in range(150, 300, 25)]
+    assert _across(banner, a, b)
+    # the gap between two letter-spaced glyphs falls on the gutter's edge (corpus 03)
+    second_line = [Glyph(t, x, x + 20, 100, 20, 'FandolHei', 80, 104)
+                   for t, x in (('强', 481.8), ('化', 504.8), ('乡', 527.8))]
+    assert _across(second_line, 503.4, 522.4)
+    facing = [Glyph('，', a - 5.25, a + 5.25, 100, 10.5, 'FandolSong', 90, 102),
+              Glyph('（', b - 5.25, b + 5.25, 100, 10.5, 'FandolSong', 90, 102)]
+    assert not _across(facing, a, b)
+
+
+def test_masthead_closes_with_one_rule_across_the_type_area(seed_page):
+    with pdfplumber.open(seed_page) as pdf:
+        page = pdf.pages[0]
+        # WeasyPrint draws a box's border as one path around the box: the 报眉's boxes
+        # end on the rule, at the top of the type area
+        rules = sorted((r for r in page.rects if abs(r['bottom'] - HEAD) < 0.1 * MM),
+                       key=lambda r: r['x0'])
+    assert rules
+    covered = rules[0]['x0'], rules[0]['x1']
+    for r in rules[1:]:
+        assert r['x0'] <= covered[1] + 0.5, 'a gap in the rule under the 报眉'
+        covered = covered[0], max(covered[1], r['x1'])
+    assert covered[0] == pytest.approx(10 * MM, abs=1) and covered[1] == pytest.approx(410 * MM, abs=1)
