@@ -92,6 +92,19 @@ def test_patches_install_and_uninstall():
     assert page.set_page_type_computed_styles.__wrapped__
 
 
+def test_only_the_projects_own_fonts_are_given_to_fontconfig_in_place(tmp_path):
+    # fontconfig opens a font given in place again by its name, after the sandbox checked
+    # it: a font beside a manuscript could be swapped in between, so it is read once.
+    from typeset.sandbox import Sandbox, Unreadable
+    font = (ROOT / 'fonts' / 'FandolFang-Digits.otf').resolve()
+    copy = tmp_path / font.name
+    copy.write_bytes(font.read_bytes())
+    fetcher = Sandbox(roots=[tmp_path.resolve(), font.parent]).fetcher()
+    assert fetcher.local_path(font.as_uri()) == font
+    with pytest.raises(Unreadable):
+        fetcher.local_path(copy.as_uri())
+
+
 def test_weasyprint_is_imported_without_searching_for_libraries():
     # ctypes.util.find_library runs ldconfig, gcc and ld for each miss (22 lookups).
     code = ('import ctypes.util, sys\n'

@@ -74,6 +74,9 @@ class Unreadable(OSError):
         self.why, self.rule, self.what = why, rule, what
 
 
+# The project's own fonts (fonts/), the only files fontconfig may open by name.
+PROJECT_FONTS = Path(__file__).resolve().parents[2] / 'fonts'
+
 SYSTEM_FOLDERS = {'etc', 'usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'boot', 'dev', 'proc', 'sys', 'run'}
 
 
@@ -327,8 +330,13 @@ class Sandbox:
                                           headers={'Content-Type': mime} if mime else None)
 
             def local_path(self, url):
-                # For fonts, which fontconfig reads in place (cjk/patches.py): the
-                # same check as fetch, without reading the file.
+                # For fonts, which fontconfig reads in place (cjk/patches.py), opening them
+                # again by name after this check: only the project's own fonts/, where no
+                # manuscript or style can put or swap a file. Any other font is read once
+                # through fetch, like every file.
+                named = Path(os.path.normpath(url2pathname(unquote(urlsplit(url).path))))
+                if named.parent != PROJECT_FONTS:  # (fonts/ may link to licensed fonts)
+                    raise Unreadable('not a font of the project: read through fetch')
                 return sandbox.check(url)
 
         # Only data: may ever reach urllib; file: is read above, and nothing else is.
