@@ -105,6 +105,25 @@ def test_only_the_projects_own_fonts_are_given_to_fontconfig_in_place(tmp_path):
         fetcher.local_path(copy.as_uri())
 
 
+def test_image_names_are_a_row_of_the_table_and_come_back_for_every_build():
+    # Not a speed patch: with the others taken out (as the same-bytes tests do), a build
+    # still names its images relative to its folders.
+    from weasyprint import images
+    from weasyprint.layout import inline
+
+    from typeset.cjk import image_names
+    typeset.cjk.install()
+    assert patches.IMAGE_NAMES in patches.PATCHES and images.md5 is not hashlib.md5
+    try:
+        patches.uninstall()
+        assert images.md5 is hashlib.md5
+        with image_names.relative_to([ROOT]):
+            assert images.md5.__wrapped__ is hashlib.md5
+        assert not hasattr(inline.shrink_to_fit, '__wrapped__')  # the others stay out
+    finally:
+        patches.install()
+
+
 def test_weasyprint_is_imported_without_searching_for_libraries():
     # ctypes.util.find_library runs ldconfig, gcc and ld for each miss (22 lookups).
     code = ('import ctypes.util, sys\n'

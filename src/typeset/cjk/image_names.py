@@ -3,9 +3,9 @@ to WeasyPrint, in cjk/, though it has nothing to do with CJK).
 
 WeasyPrint 70 names an image's XObject `md5(absolute URL)` (weasyprint/images.py,
 get_image_from_uri), so the same project built in two folders gave different bytes, and
-anyone could test a guess of the build path against a PDF. `install()` replaces the
-`md5` that module imported with one that first rewrites a URL under one of the build's
-folders as a name relative to it (`project-root-0/figure.png`): same project, same
+anyone could test a guess of the build path against a PDF. The row IMAGE_NAMES of
+cjk/patches.py's table replaces the `md5` that module imported with one that first
+rewrites a URL under one of the build's folders as a name relative to it (`project-root-0/figure.png`): same project, same
 bytes, wherever it is built. The other uses of md5 in WeasyPrint hash font descriptions
 and cache keys, not paths, and are left alone.
 """
@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 _prefixes: list[tuple[str, str]] = []
-_installed = False
 
 
 def _md5(data=b'', **kwargs):
@@ -29,24 +28,21 @@ def _md5(data=b'', **kwargs):
     return hashlib.md5(data, **kwargs)
 
 
-def install() -> None:
-    """Patch weasyprint.images.md5 (idempotent; the version is checked by cjk.install)."""
-    global _installed
-    if _installed:
-        return
-    from weasyprint import images
-    if getattr(images, 'md5', None) is not hashlib.md5:
+def relative_md5(original):
+    """The replacement of `weasyprint.images.md5` (a row of cjk/patches.py's table)."""
+    if original is not hashlib.md5:
         from . import UnsupportedWeasyPrint
         raise UnsupportedWeasyPrint('weasyprint.images no longer names images with hashlib.md5; '
                                     'typeset.cjk.image_names must be revised for this version')
-    images.md5 = _md5
-    _installed = True
+    _md5.__wrapped__ = original
+    return _md5
 
 
 @contextmanager
 def relative_to(folders: list[Path]):
     """Within the block, image URLs under `folders` are named relative to them."""
-    install()
+    from . import patches
+    patches.install(lambda patch: patch is patches.IMAGE_NAMES)  # whatever else was taken out
     previous = list(_prefixes)
     # Longest first, so a folder inside another is matched before it.
     ordered = sorted(((Path(f).resolve().as_uri().rstrip('/') + '/', f'project-root-{i}/')

@@ -6,6 +6,8 @@ WeasyPrint version and that every target exists (failing loudly otherwise), then
 replaces them; ``uninstall()`` puts the originals back. None of them changes a byte of
 the PDF (tests/test_speed_features.py builds with and without them and compares) except
 the one marked ``same_bytes=False``, which makes it smaller and draws the same pages.
+One row is not about speed: IMAGE_NAMES (image_names.py) keeps the build's folders out
+of the PDF; a build puts it back whatever else was taken out.
 
 ``import_weasyprint()`` is the one change that cannot be a row: it speeds up WeasyPrint's
 own import, so it must run before it.
@@ -387,7 +389,17 @@ def _make_build_fonts_dictionary(original):
     return build_fonts_dictionary
 
 
+def _make_image_md5(original):
+    from .image_names import relative_md5
+    return relative_md5(original)
+
+
+# Not a speed patch: same bytes wherever the project is built (security, see image_names.py).
+IMAGE_NAMES = Patch('weasyprint.images', 'md5', _make_image_md5,
+                    'images named relative to the build\'s folders, not by their absolute path')
+
 PATCHES = [
+    IMAGE_NAMES,
     Patch('weasyprint.layout.page', 'set_page_type_computed_styles', _make_page_type_styles,
           'margin boxes found without scanning every page of the document'),
     # shrink_to_fit is imported by name into each layout module that calls it.
@@ -407,11 +419,12 @@ PATCHES = [
 _originals: dict[Patch, object] = {}
 
 
-def install() -> None:
-    """Check the version and every target, then patch (idempotent)."""
+def install(which: Callable[[Patch], bool] = lambda patch: True) -> None:
+    """Check the version and every target, then patch (idempotent); `which` selects the
+    patches to install (default: all)."""
     check_version()
     originals = {patch: patch.original() for patch in PATCHES  # all targets, before any change
-                 if patch not in _originals}
+                 if patch not in _originals and which(patch)}
     for patch, original in originals.items():
         owner, name = patch.owner_and_name()
         setattr(owner, name, patch.make(original))
