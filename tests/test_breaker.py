@@ -167,3 +167,37 @@ def test_newspaper_columns_have_no_loose_line(tmp_path):
                   tmp_path / 'news.pdf', style='newspaper')
     assert not [f for f in found.findings if f.rule in ('loose-line', 'single-char-line',
                                                          'line-start', 'line-end')]
+
+
+# -- headings: word joiners are no gaps -----------------------------------------------
+
+WRAPPED_HEADINGS = """# 测试
+
+### ●深化平台载体建设，在履职为民助力共同富裕中发挥新作用
+
+正文。
+
+### ●加强思想政治引领，在坚持党对政协工作全面领导中体现新担当，深化平台载体建设，在履职为民助力共同富裕中发挥新作用
+
+正文。
+"""
+
+
+def test_wrapped_heading_lines_are_justified_flush(tmp_path):
+    # A heading breaks only between words (word joiners, U+2060, between the characters
+    # of a word); justification counted each joiner as a gap of its own and overran.
+    src = tmp_path / 'h.md'
+    src.write_text(WRAPPED_HEADINGS, encoding='utf-8')
+    found = check(src, tmp_path / 'h.pdf')
+    assert not [f for f in found.findings if f.rule == 'line-overrun'], [str(f) for f in found.findings]
+    heads = [ln for ln in body_lines(read_lines(tmp_path / 'h.pdf')) if ln.heading]
+    firsts = [ln for ln in heads if ln.text.startswith('●')]
+    assert len(heads) >= 5 and len(firsts) == 2, [ln.text for ln in heads]
+    right = page_left(1) + 156 * MM
+    not_last = [ln for ln, nxt in zip(heads, heads[1:]) if not nxt.text.startswith('●')]
+    # the first heading's first line is two cells short by its words: stretched to the edge
+    assert firsts[0] in not_last and len(firsts[0].chars) == 24
+    for line in not_last:
+        assert abs(line.chars[-1]['x0'] + CELL - right) < 0.05 * MM, line.text
+        steps = [b['x0'] - a['x0'] for a, b in zip(line.chars, line.chars[1:])]
+        assert max(steps) - min(steps) < 0.05 * MM, line.text   # evenly spread

@@ -11,7 +11,7 @@ bold run-in sentence followed by plain text is justified as one line.
 from weasyprint.formatting_structure import boxes
 
 from . import chars as C
-from .linebreak import CJKLayout, Plan, plan_widths, settings_for, shape
+from .linebreak import CJKLayout, Plan, gap_weight, plan_widths, settings_for, shape
 
 
 def _leaves(box, out):
@@ -53,21 +53,15 @@ def justify_line(context, line, extra_width):
             plan = _ensure_plan(context, leaf)
             # remove_last_whitespace shortens box.text but not the layout.
             for index, char in enumerate(leaf.text[:len(plan.text)]):
-                sequence.append((plan, index, char))
+                # A word joiner (a heading's word kept whole) has no width: no gap of
+                # its own, the space goes after the character before it.
+                if char != C.WORD_JOINER:
+                    sequence.append((plan, index, char))
         else:
             sequence.append((None, None, '\u2e80'))
-    weights = []
-    for (plan, _, a), (_, _, b) in zip(sequence, sequence[1:]):
-        if plan is None:
-            weights.append(0)  # nowhere to put space after an atomic box
-        elif a == ' ':
-            weights.append(1)
-        elif a == b and a in C.TWINS:
-            weights.append(0)  # —— and …… stay one unbroken mark
-        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
-            weights.append(1)
-        else:
-            weights.append(0)
+    # nowhere to put space after an atomic box
+    weights = [0 if plan is None else gap_weight(a, b)
+               for (plan, _, a), (_, _, b) in zip(sequence, sequence[1:])]
     total = sum(weights)
     if not total:
         return

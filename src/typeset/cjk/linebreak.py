@@ -141,7 +141,13 @@ def apply_plan(layout, plan):
                 else:
                     target = cluster_end
                 glyph = info.glyph
-                if glyph == pango.PANGO_GLYPH_EMPTY or glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
+                if glyph == pango.PANGO_GLYPH_EMPTY:
+                    # An empty glyph (a word joiner) is drawn as a shift of its width
+                    # divided by the font size, as if 1/1000 em: 1/1000 px, not 1/1024.
+                    info.geometry.width = round((target - realized) * 1000)
+                    realized += info.geometry.width / 1000
+                    continue
+                if glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
                     info.geometry.width = round((target - realized) * TO_UNITS)
                     realized += info.geometry.width * FROM_UNITS
                     continue
@@ -563,16 +569,15 @@ def _paragraph(text, style, context, settings):
         # after it off the grid, as pushing a character down does.
         inner_cap[i] = cap
     # where justify.py puts space: the same rule, so that the stretch weighed here is
-    # the stretch drawn
+    # the stretch drawn (a word joiner is no character: the gap is around it)
     gap = [0] * n
-    for k in range(1, n):
-        a, b = text[k - 1], text[k]
-        if a == ' ':
-            gap[k] = 1
-        elif a == b and a in C.TWINS:
-            gap[k] = 0
-        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
-            gap[k] = 1
+    before = None
+    for k, char in enumerate(text):
+        if char == C.WORD_JOINER:
+            continue
+        if before is not None:
+            gap[k] = gap_weight(before, char)
+        before = char
     breaks = [b for b in range(1, n)
               if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
     breaks.append(n)
@@ -581,6 +586,17 @@ def _paragraph(text, style, context, settings):
         text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
         settings.strict_grid, lead)
     return para
+
+
+def gap_weight(a, b):
+    """Whether justification puts space between the adjacent characters ``a`` and ``b``
+    (word joiners left out): after a space, and beside a wide character, but not inside
+    —— or …… (one unbroken mark) nor before a space."""
+    if a == ' ':
+        return 1
+    if a == b and a in C.TWINS:
+        return 0
+    return 1 if b != ' ' and (C.is_wide(a) or C.is_wide(b)) else 0
 
 
 def _shrink_trims(para, i, e, need):
