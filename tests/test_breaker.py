@@ -128,6 +128,8 @@ def test_greedy_fallback_is_counted_and_reported(tmp_path_factory):
 def test_breaker_costs_order():
     """A 孤字 costs less than a loose line; a stretched pure-Han grid line more."""
     assert breaker.COST_SHORT_LAST < breaker.COST_GUZI < breaker.COST_GRID_STRETCH < breaker.COST_LOOSE
+    # a last line of …… alone is worse than the stretched line that brings a character down
+    assert breaker.COST_GRID_STRETCH < breaker.COST_MARKS_ALONE < breaker.COST_LOOSE
 
 
 # -- page fill ------------------------------------------------------------------------
@@ -201,3 +203,19 @@ def test_wrapped_heading_lines_are_justified_flush(tmp_path):
         assert abs(line.chars[-1]['x0'] + CELL - right) < 0.05 * MM, line.text
         steps = [b['x0'] - a['x0'] for a, b in zip(line.chars, line.chars[1:])]
         assert max(steps) - min(steps) < 0.05 * MM, line.text   # evenly spread
+
+
+def test_ellipsis_may_start_a_line(tmp_path):
+    # the first line (26 cells after the indent) is full up to 字, then ……: GB/T 15834 only
+    # forbids splitting the mark, so it starts line 2 and 字 stays above (Pango offers no
+    # break before …: the layer adds it)
+    text = '国' * 25 + '字……省略号可以出现在行首，只是不能把它分开在两行。\n'
+    src = tmp_path / 'e.md'
+    src.write_text('# 标题\n\n' + text, encoding='utf-8')
+    found = check(src, tmp_path / 'e.pdf')
+    assert not [f for f in found.findings if f.severity == 'error'], [str(f) for f in found.findings]
+    body = [ln for ln in body_lines(read_lines(tmp_path / 'e.pdf')) if '国' in ln.text or '省' in ln.text]
+    assert body[0].text.endswith('国字'), [ln.text for ln in body]
+    assert body[1].text.startswith('……省'), [ln.text for ln in body]
+    right = page_left(1) + 156 * MM
+    assert abs(body[0].chars[-1]['x0'] + CELL - right) < 0.05 * MM

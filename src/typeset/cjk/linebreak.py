@@ -369,6 +369,14 @@ def _line_metrics(style):
     return _metrics_cache[key]
 
 
+def _may_break(opportunities, text, b):
+    """A legal break before text[b]: Pango's opportunities (UAX #14) and the trade's
+    additions, minus what clreq strict forbids."""
+    before, after = text[b - 1], text[b]
+    return ((opportunities[b] or C.break_added(before, after))
+            and C.break_allowed(before, after))
+
+
 def _lone_char(rest):
     return len([c for c in rest.strip(' ') if c not in C.START_BAD]) == 1
 
@@ -431,8 +439,7 @@ def split_first_line(original, text, style, context, max_width,
         # last character of a partial prefix is not trusted (its break depends
         # on what follows it).
         limit = n if whole else n - 1
-        allowed = [b for b in range(1, limit)
-                   if shaped.breaks[b] and C.break_allowed(prefix[b - 1], prefix[b])]
+        allowed = [b for b in range(1, limit) if _may_break(shaped.breaks, prefix, b)]
         if whole or max_width is None:
             break
         # Enough text when a break opportunity lies beyond the line's end.
@@ -578,8 +585,7 @@ def _paragraph(text, style, context, settings):
         if before is not None:
             gap[k] = gap_weight(before, char)
         before = char
-    breaks = [b for b in range(1, n)
-              if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
+    breaks = [b for b in range(1, n) if _may_break(shaped.breaks, text, b)]
     breaks.append(n)
     lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
     para.metrics = breaker.Metrics(
