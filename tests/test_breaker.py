@@ -219,3 +219,14 @@ def test_ellipsis_may_start_a_line(tmp_path):
     assert body[1].text.startswith('……省'), [ln.text for ln in body]
     right = page_left(1) + 156 * MM
     assert abs(body[0].chars[-1]['x0'] + CELL - right) < 0.05 * MM
+
+
+def test_check_explains_a_short_page_by_the_heading_after_it(tmp_path):
+    # the seed's p5 and p6 end 1 and 2 rows short: the next page opens with a ● heading of
+    # two lines, which with two lines of its text needs 4 rows at the foot
+    found = check(Path(__file__).resolve().parents[1] / 'source' / 'report.md', tmp_path / 's.pdf')
+    short = [f for f in found.findings if f.rule == 'page-short']
+    assert [(f.page, f.severity) for f in short] == [(5, 'info'), (6, 'info')], [str(f) for f in short]
+    assert '●深化平台载体建设' in short[0].message and '1 row short' in short[0].message
+    assert '●提升履职能力水平' in short[1].message and '2 rows short' in short[1].message
+    assert all('needs 4 rows' in f.message for f in short)

@@ -652,6 +652,8 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
             # page fill asked for this paragraph one line longer or shorter
             chosen = breaker.break_paragraph_into(para.metrics, wanted, max_width, measure,
                                                   paragraph_end, before)
+            if chosen and any(line.guzi for line in chosen):
+                chosen = None   # never a 孤字 to fill a page: the breaks it had stand
         if chosen is None:
             chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure,
                                              paragraph_end, before)
