@@ -230,3 +230,25 @@ def test_check_explains_a_short_page_by_the_heading_after_it(tmp_path):
     assert '●深化平台载体建设' in short[0].message and '1 row short' in short[0].message
     assert '●提升履职能力水平' in short[1].message and '2 rows short' in short[1].message
     assert all('needs 4 rows' in f.message for f in short)
+
+
+def test_a_space_typed_between_chinese_is_one_fixed_cell(tmp_path):
+    # 第二条 当事人: Chinese has no word space; the typed one is set as a full-width blank,
+    # one cell (the columns hold), never stretched: the line after it stays on the grid
+    text = ('# 办法\n\n第三条 案件受理费用于给付仲裁员报酬、维持仲裁委员会正常运转的必要开支。\n\n'
+            '提高“才聚江西 智荟赣鄱”“双招双引”等活动质效，推动人才链与产业链深度融合发展。\n')
+    src = tmp_path / 's.md'
+    src.write_text(text, encoding='utf-8')
+    found = check(src, tmp_path / 's.pdf')
+    assert not [f for f in found.findings if f.rule in ('loose-line', 'line-overrun', 'grid-drift')], \
+        [str(f) for f in found.findings]
+    lines = [ln for ln in body_lines(read_lines(tmp_path / 's.pdf')) if not ln.heading]
+    first = next(ln for ln in lines if ln.text.startswith('第三条'))
+    left = page_left(1) + 2 * CELL
+    # 第三条, a blank cell, then 22 characters: 28 cells with the indent, each on its column
+    assert len(first.chars) == 25 and first.text.endswith('委员会'), first.text
+    for k, c in enumerate(first.chars):
+        assert abs(c['x0'] - (left + (k + 1 if k >= 3 else k) * CELL)) < 0.05 * MM, (k, c['text'])
+    slogan = next(ln for ln in lines if '江西' in ln.text)
+    xs = {c['text']: c['x0'] for c in slogan.chars}
+    assert abs(xs['智'] - xs['西'] - 2 * CELL) < 0.05 * MM

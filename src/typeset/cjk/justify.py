@@ -60,8 +60,8 @@ def justify_line(context, line, extra_width):
         else:
             sequence.append((None, None, '\u2e80'))
     # nowhere to put space after an atomic box
-    weights = [0 if plan is None else gap_weight(a, b)
-               for (plan, _, a), (_, _, b) in zip(sequence, sequence[1:])]
+    weights = [0 if plan is None else gap_weight(sequence[k - 1][2] if k else None, a, b)
+               for k, ((plan, _, a), (_, _, b)) in enumerate(zip(sequence, sequence[1:]))]
     total = sum(weights)
     if not total:
         return

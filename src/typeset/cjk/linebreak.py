@@ -271,6 +271,13 @@ def plan_widths(shaped, style, settings):
     cell = settings.cell
     for i, char in enumerate(text):
         a = shaped.nat[i]
+        if char == ' ' and between_wide(text, i):
+            # Chinese has no word space: one typed between Chinese characters (第二条 当事人,
+            # “才聚江西 智荟赣鄱”, a byline) is set as its one blank, the full-width space,
+            # a cell wide (the columns of the grid hold), and never stretched.
+            kind[i] = 'S'
+            adv[i] = cell or font_size + letter_spacing
+            continue
         if char == ' ':
             kind[i] = 'S'
             a += word_spacing
@@ -578,13 +585,13 @@ def _paragraph(text, style, context, settings):
     # where justify.py puts space: the same rule, so that the stretch weighed here is
     # the stretch drawn (a word joiner is no character: the gap is around it)
     gap = [0] * n
-    before = None
+    seen = []
     for k, char in enumerate(text):
         if char == C.WORD_JOINER:
             continue
-        if before is not None:
-            gap[k] = gap_weight(before, char)
-        before = char
+        if seen:
+            gap[k] = gap_weight(seen[-2] if len(seen) > 1 else None, seen[-1], char)
+        seen.append(char)
     breaks = [b for b in range(1, n) if _may_break(shaped.breaks, text, b)]
     breaks.append(n)
     lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
@@ -594,12 +601,18 @@ def _paragraph(text, style, context, settings):
     return para
 
 
-def gap_weight(a, b):
+def between_wide(text, i):
+    """Whether text[i] stands between two wide (CJK) characters."""
+    return 0 < i < len(text) - 1 and C.is_wide(text[i - 1]) and C.is_wide(text[i + 1])
+
+
+def gap_weight(before, a, b):
     """Whether justification puts space between the adjacent characters ``a`` and ``b``
-    (word joiners left out): after a space, and beside a wide character, but not inside
-    —— or …… (one unbroken mark) nor before a space."""
+    (``before``: the one before ``a``; word joiners left out): after a word space, and
+    beside a wide character, but not inside —— or …… (one unbroken mark), nor before a
+    space, nor after a space set a cell wide between Chinese characters (fixed)."""
     if a == ' ':
-        return 1
+        return 0 if before is not None and between_wide(before + a + b, 1) else 1
     if a == b and a in C.TWINS:
         return 0
     return 1 if b != ' ' and (C.is_wide(a) or C.is_wide(b)) else 0
