@@ -252,3 +252,21 @@ def test_a_space_typed_between_chinese_is_one_fixed_cell(tmp_path):
     slogan = next(ln for ln in lines if '江西' in ln.text)
     xs = {c['text']: c['x0'] for c in slogan.chars}
     assert abs(xs['智'] - xs['西'] - 2 * CELL) < 0.05 * MM
+
+
+def test_heading_lines_in_narrow_columns_are_never_spaced_loose(tmp_path):
+    # newspaper columns hold 13 characters: a heading broken only between words would be
+    # spaced 1/2 em a gap to reach the edge; it stays flush left instead
+    src = tmp_path / 'h.md'
+    src.write_text('# 测试\n\n### ●完善协商民主机制，在充分发挥专门协商机构作用中彰显新作为\n\n正文。\n',
+                   encoding='utf-8')
+    out = tmp_path / 'h.pdf'
+    typeset.build(src, out, style='newspaper')
+    heads = [ln for pg in read_lines(out) for ln in pg if ln.heading and len(ln.chars) > 3]
+    assert heads and heads[0].text.startswith('●完善协商民主机制，'), [ln.text for ln in heads]
+    size = heads[0].chars[0]['size']
+    for line in heads:
+        # one column's characters (a row of the PDF may cross columns: stop at a gutter)
+        steps = [b['x0'] - a['x0'] for a, b in zip(line.chars, line.chars[1:])]
+        steps = [s for s in steps if s < 2 * size]
+        assert max(steps) <= 1.125 * size + 0.05 * MM, (line.text, max(steps) / size)

@@ -10,6 +10,7 @@ bold run-in sentence followed by plain text is justified as one line.
 """
 from weasyprint.formatting_structure import boxes
 
+from . import breaker
 from . import chars as C
 from .linebreak import CJKLayout, Plan, gap_weight, plan_widths, settings_for, shape
 
@@ -46,6 +47,7 @@ def justify_line(context, line, extra_width):
     leaves = _leaves(line, [])
     # (plan, index, char) in line order; atomic boxes are an opaque wide char.
     sequence = []
+    joined = False
     for leaf in leaves:
         if isinstance(leaf, boxes.TextBox):
             if not leaf.text:
@@ -57,6 +59,8 @@ def justify_line(context, line, extra_width):
                 # its own, the space goes after the character before it.
                 if char != C.WORD_JOINER:
                     sequence.append((plan, index, char))
+                else:
+                    joined = True
         else:
             sequence.append((None, None, '\u2e80'))
     # nowhere to put space after an atomic box
@@ -66,6 +70,11 @@ def justify_line(context, line, extra_width):
     if not total:
         return
     share = extra_width / total
+    if joined and share > breaker.LOOSE_EM * 0.98 * line.style['font_size']:
+        # A heading broken between words (its words held by joiners) in a narrow column:
+        # spaced out it would be loose; a heading is never letter-spaced wide, so the room
+        # of the word carried over stays at the line's end.
+        return
     for (plan, index, _), weight in zip(sequence, weights):
         if weight and plan is not None:
             plan.extra[index] += share * weight
