@@ -270,3 +270,20 @@ def test_heading_lines_in_narrow_columns_are_never_spaced_loose(tmp_path):
         steps = [b['x0'] - a['x0'] for a, b in zip(line.chars, line.chars[1:])]
         steps = [s for s in steps if s < 2 * size]
         assert max(steps) <= 1.125 * size + 0.05 * MM, (line.text, max(steps) / size)
+
+
+def test_marks_held_by_a_word_joiner_are_a_compressed_pair(tmp_path):
+    # a wrapped heading carries word joiners: 二、⁠“十五五” has one between 、 and “, which
+    # hid the pair (two full cells in gongwen) and, in newspaper, shifted “ onto 十
+    src = tmp_path / 'p.md'
+    src.write_text('# 测试\n\n## 二、“十五五”时期发展的主要考虑和今后五年的目标任务以及重点工作安排\n\n正文。\n',
+                   encoding='utf-8')
+    for style in ('gongwen', 'newspaper'):
+        out = tmp_path / f'{style}.pdf'
+        typeset.build(src, out, style=style)
+        chars = [c for pg in read_lines(out) for ln in pg for c in ln.chars]
+        k = next(i for i, c in enumerate(chars) if c['text'] == '、' and chars[i + 1]['text'] == '“')
+        pause, quote, ten = chars[k:k + 3]
+        size = ten['size']
+        assert ten['x0'] - pause['x0'] < 1.5 * size + size / 4, style   # a pair: 1.5 cells
+        assert ten['x0'] - quote['x0'] >= size - 0.05 * MM, style        # “ whole before 十

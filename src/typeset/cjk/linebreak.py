@@ -298,18 +298,24 @@ def plan_widths(shaped, style, settings):
     # Adjacent marks (clreq 3.1.6), in every style and on the strict grid too: at most
     # half a cell of blank between their inks, and a pair (》， ”“ ）、) takes no more
     # than one and a half cells.  A full line of Han alone is untouched: the grid holds.
-    for i in range(n - 1):
-        a, b = text[i], text[i + 1]
-        if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
+    # (a word joiner between two marks, as in a heading's 二、⁠“十五五”, has no width: the
+    # marks are adjacent across it)
+    inked = [i for i in range(n) if text[i] != C.WORD_JOINER]
+    before = [-1] * n
+    for i, j in zip(inked, inked[1:]):
+        before[j] = i
+    for i, j in zip(inked, inked[1:]):
+        a, b = text[i], text[j]
+        if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[j] == 'W':
             right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
-            left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
-            pair = adv[i] + adv[i + 1] - trim_l[i] - trim_r[i] - trim_l[i + 1] - trim_r[i + 1]
+            left = _blank_left(shaped.ink[j], adv[j]) - trim_l[j]
+            pair = adv[i] + adv[j] - trim_l[i] - trim_r[i] - trim_l[j] - trim_r[j]
             excess = max(right + left - adv[i] / 2,
                          min(right + left, pair - 1.5 * adv[i]))
             if excess > EPS:
                 take = min(excess, max(right, 0))
                 trim_r[i] += take
-                trim_l[i + 1] += excess - take
+                trim_l[j] += excess - take
     if settings.autospace:
         quarter = font_size / 4
         for i in range(n - 1):
@@ -320,11 +326,12 @@ def plan_widths(shaped, style, settings):
         if trim_l[i] or trim_r[i]:
             adv[i] -= trim_l[i] + trim_r[i]
             xoff[i] = -trim_l[i]
-            if i and trim_l[i] and adv[i - 1] - trim_l[i] < ORDER_GAP:
+            k = before[i]
+            if k >= 0 and trim_l[i] and adv[k] - trim_l[i] < ORDER_GAP:
                 # An opening mark after a half-width mark would start exactly
                 # where that mark starts; extraction tools order glyphs by x,
                 # so keep it a hair to the right (invisible, 0.05 px).
-                xoff[i] = -(adv[i - 1] - ORDER_GAP)
+                xoff[i] = -(adv[k] - ORDER_GAP)
     return adv, xoff, kind, trim_l, trim_r
 
 
