@@ -287,3 +287,18 @@ def test_marks_held_by_a_word_joiner_are_a_compressed_pair(tmp_path):
         size = ten['size']
         assert ten['x0'] - pause['x0'] < 1.5 * size + size / 4, style   # a pair: 1.5 cells
         assert ten['x0'] - quote['x0'] >= size - 0.05 * MM, style        # “ whole before 十
+
+
+def test_a_pair_across_a_run_in_heading_is_compressed(tmp_path):
+    # the run-in heading (its own box, 楷体) ends in 。 and the text opens with “: each was
+    # planned in its box, a full cell each
+    src = tmp_path / 'r.md'
+    src.write_text('# 测试\n\n（一）关于“十五五”时期发展的时代背景。“十五五”时期是基本实现社会主义现代化'
+                   '夯实基础、全面发力的关键时期，也是奋力谱写中国式现代化江西篇章的关键时期。\n',
+                   encoding='utf-8')
+    found = check(src, tmp_path / 'r.pdf')
+    assert not [f for f in found.findings if f.severity == 'error'], [str(f) for f in found.findings]
+    chars = [c for ln in body_lines(read_lines(tmp_path / 'r.pdf')) for c in ln.chars]
+    k = next(i for i, c in enumerate(chars) if c['text'] == '。' and chars[i + 1]['text'] == '“')
+    assert chars[k + 1]['x0'] - chars[k]['x0'] < CELL / 2 + CELL / 8
+    assert not [f for f in found.findings if f.rule == 'line-not-flush']
