@@ -135,10 +135,11 @@ def test_wrapped_heading_breaks_between_words_without_a_short_line(headings):
                      '●深化平台载体建设，在履职为民助力共同富裕中发挥', '新作用'], lines
 
 
-def test_heading_lines_are_not_stretched(headings):
+def test_heading_lines_are_evenly_spaced(headings):
     first = next(ln for ln in read_pdf(headings)[0].lines if ln.text.startswith('●深化'))
     steps = {round(b.x0 - a.x0, 1) for a, b in zip(first.glyphs[1:], first.glyphs[2:])}
-    assert len(steps) == 1, steps   # one cell everywhere: the room left is at the line's end
+    # justified: the room a carried-over word leaves is spread evenly, none at a joiner
+    assert len(steps) == 1, steps
 
 
 def test_word_joiners_stay_out_of_the_text_and_the_outline(headings):

@@ -75,14 +75,11 @@ HEADING_BULLETS = '●■◆▲★'
 # --- line breaking (clreq, strict level) -------------------------------------------------
 
 # 行首禁则: never at the start of a line. clreq basic (closing marks, pause and stop
-# marks), strict (… ‥ · ％), and the ASCII marks of mixed text. Not ——: GB/T 15834
+# marks), strict (‥ · ％), and the ASCII marks of mixed text. Not —— nor ……: GB/T 15834
 # only forbids splitting the mark itself (中间不能断开), so a line may start with one, and
 # pushing the character before it down with it would open a hole in the line above.
-# (…… may too, by the same rule, but UAX #14 puts it in class IN, no break before it, and
-# the line breaker takes its break opportunities from Pango: it stays here until the
-# breaker adds that opportunity itself.)
 LINE_START_PROHIBITED = frozenset(
-    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”…‥·％%‰'
+    '、。，．：；？！）］｝〕〉》」』】〗〙〛’”‥·％%‰'
     ',.:;?!)]}')
 # 行尾禁则: never at the end of a line: the opening marks.
 LINE_END_PROHIBITED = frozenset('（［｛〔〈《「『【〖〘〚‘“([{')
@@ -92,6 +89,13 @@ LINE_END_PROHIBITED_GB = LINE_END_PROHIBITED | frozenset('/／')
 TWINS = frozenset('—…')
 # Kept with a preceding digit: a number and its multiplier, percent or unit.
 NUMBER_UNITS = frozenset('万亿%％‰℃°′″')
+
+
+def break_added(before: str, after: str) -> bool:
+    """A break opportunity the trade has and Unicode's line breaking (UAX #14, which the
+    shaper applies) lacks: before …… after Chinese text. UAX #14 puts … in class IN, never
+    broken before, which GB/T 15834 does not ask (only the mark itself stays whole)."""
+    return after == '…' and before != '…' and (is_wide(before) or before in CHINESE_AMBIGUOUS)
 
 
 def break_allowed(before: str, after: str) -> bool:

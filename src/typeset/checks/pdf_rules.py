@@ -24,6 +24,7 @@ from ..chars import COMPRESSIBLE, HAN, LINE_END_PROHIBITED_GB, LINE_START_PROHIB
 
 PX = 0.75   # CSS px → pt
 HEADINGS = {'h1', 'h2', 'h3', 'h4', 'h5', 'h6'}
+FORCED_BREAKS = {'page', 'left', 'right', 'recto', 'verso'}
 FLUSH_TOLERANCE = 0.05 * MM
 GRID_TOLERANCE = 0.1 * MM
 
@@ -39,6 +40,7 @@ RULES = {
     'single-char-line': ('warning', 'the last line of a paragraph holds a single character'),
     'loose-line': ('warning', 'a justified line spaced wider than 1/8 em between two characters'),
     'grid-drift': ('warning', 'lines or characters off the document grid'),
+    'page-short': ('warning', 'a page ends above the last grid row of the type area (撑满版心)'),
 }
 
 
@@ -80,6 +82,7 @@ class Expected:
     list_starts: set[int] = field(default_factory=set)  # where a list item (and its marker) begins
     space_before: set[int] = field(default_factory=set)  # characters after white space
     table_heads: list[str] = field(default_factory=list)  # repeated on every page a table spans
+    forced_breaks: set[int] = field(default_factory=set)  # characters a forced page break precedes
 
 
 def _no_fetcher():
@@ -130,6 +133,7 @@ def expected_text(prepared) -> Expected:
     after_space = [True]
     heads: list[str] = []
     head_start = [0]
+    forced_breaks: set[int] = set()
 
     def emit(text, style, gen=False):
         fam = tuple(style['font_family'])
@@ -176,6 +180,10 @@ def expected_text(prepared) -> Expected:
                     n += 1
         inline = style['display'][0] in ('inline', 'inline-block') or style['display'] == ('inline', 'flow-root')
         in_table = in_table or el.tag in ('td', 'th', 'table')
+        # (the 版记's anchor turns to the next, even, page when the pages are odd: render
+        # adds the break then, so the HTML here does not show it)
+        if style['break_before'] in FORCED_BREAKS or el.get('data-last-page') == 'even':
+            forced_breaks.add(len(chars))
         if not inline:
             after_space[0] = True
             stack.append(new_block(el, style, in_table))
@@ -212,6 +220,8 @@ def expected_text(prepared) -> Expected:
         after = style_for(el, 'after')
         if after is not None:
             emit(_content_text(after), after, gen=True)
+        if style['break_after'] in FORCED_BREAKS:
+            forced_breaks.add(len(chars))
         if not inline:
             stack.pop()
             if stack:
@@ -224,7 +234,8 @@ def expected_text(prepared) -> Expected:
     body = html.etree_element.find('body')
     stack.append(-1)
     walk(body if body is not None else html.etree_element, None, False)
-    return Expected(''.join(chars), block_of, families, blocks, generated, list_starts, space_before, heads)
+    return Expected(''.join(chars), block_of, families, blocks, generated, list_starts, space_before, heads,
+                    forced_breaks)
 
 
 def _marker(li, style) -> str:
@@ -449,10 +460,12 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
     # which block each line belongs to
     line_blocks: dict[int, list[int]] = defaultdict(list)
     first_match: dict[int, int] = {}
+    last_match: dict[int, int] = {}
     for p, m in zip(placed, match_of):
         if m is not None:
             line_blocks[p.line.index].append(exp.block_of[m])
             first_match.setdefault(p.line.index, m)
+            last_match[p.line.index] = m
 
     def block_first(ln):
         b = line_blocks.get(ln.index)
@@ -543,6 +556,7 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
     # 4. the grid --------------------------------------------------------------------
     if layout.pitch:
         findings += _grid(pages, layout, exp, block_first)
+        findings += _short_pages(pages, layout, exp, block_first, (first_match, last_match))
     return findings, pages
 
 
@@ -652,6 +666,51 @@ def _fonts(placed, match_of, exp: Expected, prepared) -> list[Finding]:
 def _family_covers(specs, family: str, char: str) -> bool:
     faces = [s for s in specs if s.family == family]
     return not faces or any(s.covers(ord(char)) for s in faces)
+
+
+def _short_pages(pages, layout: Layout, exp: Expected, block_first, matches) -> list[Finding]:
+    """Pages but the last that end above the type area's last grid row, each with why: a
+    forced page break after it, or the heading that opens the next page, which with its
+    first two lines of text would not fit in the rows left (the heading rule, an info);
+    otherwise a warning (page fill found no paragraph to set a line longer or shorter)."""
+    first_match, last_match = matches
+    pitch, size = layout.pitch, layout.font_size
+    grid = [(ln.base - layout.area(pg.number)[1]) % pitch for pg in pages for ln in pg.body
+            if abs(ln.size - size) < 0.2]
+    if not grid:
+        return []
+    offset = Counter(round(r, 1) for r in grid).most_common(1)[0][0]   # row 1's baseline
+    out = []
+    for page, nxt in zip(pages, pages[1:]):
+        if page.columns or not page.body or not nxt.body:
+            continue
+        _, top, _, bottom = layout.area(page.number)
+        rows = round((bottom - top) / pitch)
+        empty = rows - (round((page.body[-1].base - top - offset) / pitch) + 1)
+        if empty < 1:
+            continue
+        at = {'page': page.number, 'page_line': page.body[-1].number}
+        before = max((last_match[ln.index] for ln in page.body if ln.index in last_match), default=-1)
+        after = next((first_match[ln.index] for ln in nxt.body if ln.index in first_match), None)
+        short = f'the page ends {empty} row{"s" if empty > 1 else ""} short of row {rows}'
+        if after is not None and any(before < f <= after for f in exp.forced_breaks):
+            out.append(Finding('page-short', 'info', f'{short}: a forced page break follows', **at))
+            continue
+        b = block_first(nxt.body[0])
+        if b is not None and exp.blocks[b].heading and 'doc-title' not in exp.blocks[b].classes:
+            head = [ln for ln in nxt.body if block_first(ln) == b]
+            need = len(head) + min(2, len(nxt.body) - len(head))
+            if need > empty:
+                out.append(Finding('page-short', 'info',
+                                   f'{short}: the heading {nxt.body[0].text[:16]}… opening page '
+                                   f'{nxt.number} needs {need} rows with its first lines of text '
+                                   f'(a heading never stands at a page foot alone)', **at))
+                continue
+        out.append(Finding('page-short', 'warning',
+                           f'{short}: what opens page {nxt.number} ({nxt.body[0].text[:12]}…) '
+                           f'does not fit in the rows left, and no paragraph on this page could '
+                           f'be set a line longer or shorter without a loose line or a 孤字', **at))
+    return out
 
 
 def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:

@@ -34,6 +34,7 @@ LOOSE_EM = 1 / 8            # widest accepted gap between two characters, in em
 COST_LOOSE = 1_000_000      # a line wider-spaced than LOOSE_EM
 COST_GRID_STRETCH = 200_000  # a stretched line of pure Han on the strict grid
 COST_GUZI = 50_000          # a last line of one character (孤字)
+COST_MARKS_ALONE = 300_000  # a last line of marks alone (……): the character before comes down
 COST_GRID_OFF = 300         # any other stretched line on the strict grid: off its columns
 COST_SHORT_LAST = 100       # a last line of two characters
 COST_INNER_SHRINK = 20      # compressing marks inside a line (before the cubic term)
@@ -103,9 +104,10 @@ class Metrics:
         self.starts = _prefix(self.adv)
         self.cap_sum = _prefix(self.inner_cap)
         self.gap_sum = _prefix(self.gap)
-        # characters that count in a last line (marks that cannot start a line don't)
-        self.count_sum = _prefix([0 if c in C.LINE_START_PROHIBITED or c == ' ' else 1
-                                  for c in self.text])
+        # characters that count in a last line (marks don't: a last line of —— or ……
+        # alone is as bad as a 孤字)
+        self.count_sum = _prefix([0 if c in C.LINE_START_PROHIBITED or c in C.TWINS
+                                  or c == ' ' else 1 for c in self.text])
         self.han_sum = _prefix([1 if C.is_han(c) else 0 for c in self.text])
         assert len(self.starts) == n + 1
 
@@ -183,9 +185,9 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
             extra += COST_GRID_STRETCH if pure_han else COST_GRID_OFF
     if last and paragraph_end:
         count = m.count_sum[e] - m.count_sum[i]
-        if count == 1:
+        if count <= 1:
             guzi = True
-            extra += COST_GUZI
+            extra += COST_GUZI if count else COST_MARKS_ALONE
         elif count == 2:
             extra += COST_SHORT_LAST
     return (LINE_PENALTY + badness) ** 2 + extra, shrink, loose, guzi

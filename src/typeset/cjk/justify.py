@@ -10,8 +10,9 @@ bold run-in sentence followed by plain text is justified as one line.
 """
 from weasyprint.formatting_structure import boxes
 
+from . import breaker
 from . import chars as C
-from .linebreak import CJKLayout, Plan, plan_widths, settings_for, shape
+from .linebreak import CJKLayout, Plan, gap_weight, plan_widths, settings_for, shape
 
 
 def _leaves(box, out):
@@ -46,36 +47,65 @@ def justify_line(context, line, extra_width):
     leaves = _leaves(line, [])
     # (plan, index, char) in line order; atomic boxes are an opaque wide char.
     sequence = []
+    joined = False
+    sizes = {}
     for leaf in leaves:
         if isinstance(leaf, boxes.TextBox):
             if not leaf.text:
                 continue
             plan = _ensure_plan(context, leaf)
+            sizes[id(plan)] = leaf.style['font_size']
             # remove_last_whitespace shortens box.text but not the layout.
             for index, char in enumerate(leaf.text[:len(plan.text)]):
-                sequence.append((plan, index, char))
+                # A word joiner (a heading's word kept whole) has no width: no gap of
+                # its own, the space goes after the character before it.
+                if char != C.WORD_JOINER:
+                    sequence.append((plan, index, char))
+                else:
+                    joined = True
         else:
             sequence.append((None, None, '\u2e80'))
-    weights = []
-    for (plan, _, a), (_, _, b) in zip(sequence, sequence[1:]):
-        if plan is None:
-            weights.append(0)  # nowhere to put space after an atomic box
-        elif a == ' ':
-            weights.append(1)
-        elif a == b and a in C.TWINS:
-            weights.append(0)  # —— and …… stay one unbroken mark
-        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
-            weights.append(1)
-        else:
-            weights.append(0)
+    extra_width += _pairs_across_boxes(sequence, sizes)
+    # nowhere to put space after an atomic box
+    weights = [0 if plan is None else gap_weight(sequence[k - 1][2] if k else None, a, b)
+               for k, ((plan, _, a), (_, _, b)) in enumerate(zip(sequence, sequence[1:]))]
     total = sum(weights)
     if not total:
         return
     share = extra_width / total
+    if joined and share > breaker.LOOSE_EM * 0.98 * line.style['font_size']:
+        # A heading broken between words (its words held by joiners) in a narrow column:
+        # spaced out it would be loose; a heading is never letter-spaced wide, so the room
+        # of the word carried over stays at the line's end.
+        return
     for (plan, index, _), weight in zip(sequence, weights):
         if weight and plan is not None:
             plan.extra[index] += share * weight
     _shift(line, 0.0, {id(leaf) for leaf in leaves})
+
+
+# Marks whose blank is on their right (closing, pause and stop marks) and on their left
+# (opening marks) in Chinese fonts; ？ and ！ are not here: fonts centre them or not.
+_BLANK_RIGHT = frozenset('。，、；：）》」』】〕〉”’')
+_BLANK_LEFT = frozenset('（《「『【〔〈“‘')
+
+
+def _pairs_across_boxes(sequence, sizes):
+    """Adjacent marks in two text boxes (a run-in heading's 。 and the text's “ after it)
+    were planned each in its box, a full cell each: bring their inks to half a cell apart
+    as ``plan_widths`` does inside a box (clreq 3.1.6). Returns the width freed."""
+    freed = 0.0
+    for (plan, index, a), (other, at, b) in zip(sequence, sequence[1:]):
+        if plan is None or other is None or plan is other:
+            continue
+        if a not in _BLANK_RIGHT or b not in _BLANK_LEFT:
+            continue
+        if plan.adv[index] < 0.9 * sizes[id(plan)] or other.adv[at] < 0.9 * sizes[id(other)]:
+            continue    # set half width already (开明式, a pair inside the box)
+        half = plan.adv[index] / 2
+        plan.extra[index] -= half
+        freed += half
+    return freed
 
 
 def _shift(box, x_advance, _leaf_ids):

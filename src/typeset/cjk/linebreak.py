@@ -141,7 +141,13 @@ def apply_plan(layout, plan):
                 else:
                     target = cluster_end
                 glyph = info.glyph
-                if glyph == pango.PANGO_GLYPH_EMPTY or glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
+                if glyph == pango.PANGO_GLYPH_EMPTY:
+                    # An empty glyph (a word joiner) is drawn as a shift of its width
+                    # divided by the font size, as if 1/1000 em: 1/1000 px, not 1/1024.
+                    info.geometry.width = round((target - realized) * 1000)
+                    realized += info.geometry.width / 1000
+                    continue
+                if glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
                     info.geometry.width = round((target - realized) * TO_UNITS)
                     realized += info.geometry.width * FROM_UNITS
                     continue
@@ -265,6 +271,13 @@ def plan_widths(shaped, style, settings):
     cell = settings.cell
     for i, char in enumerate(text):
         a = shaped.nat[i]
+        if char == ' ' and between_wide(text, i):
+            # Chinese has no word space: one typed between Chinese characters (第二条 当事人,
+            # “才聚江西 智荟赣鄱”, a byline) is set as its one blank, the full-width space,
+            # a cell wide (the columns of the grid hold), and never stretched.
+            kind[i] = 'S'
+            adv[i] = cell or font_size + letter_spacing
+            continue
         if char == ' ':
             kind[i] = 'S'
             a += word_spacing
@@ -285,18 +298,24 @@ def plan_widths(shaped, style, settings):
     # Adjacent marks (clreq 3.1.6), in every style and on the strict grid too: at most
     # half a cell of blank between their inks, and a pair (》， ”“ ）、) takes no more
     # than one and a half cells.  A full line of Han alone is untouched: the grid holds.
-    for i in range(n - 1):
-        a, b = text[i], text[i + 1]
-        if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[i + 1] == 'W':
+    # (a word joiner between two marks, as in a heading's 二、⁠“十五五”, has no width: the
+    # marks are adjacent across it)
+    inked = [i for i in range(n) if text[i] != C.WORD_JOINER]
+    before = [-1] * n
+    for i, j in zip(inked, inked[1:]):
+        before[j] = i
+    for i, j in zip(inked, inked[1:]):
+        a, b = text[i], text[j]
+        if a in C.COMPRESSIBLE and b in C.COMPRESSIBLE and kind[i] == kind[j] == 'W':
             right = _blank_right(shaped.ink[i], adv[i]) - trim_r[i]
-            left = _blank_left(shaped.ink[i + 1], adv[i + 1]) - trim_l[i + 1]
-            pair = adv[i] + adv[i + 1] - trim_l[i] - trim_r[i] - trim_l[i + 1] - trim_r[i + 1]
+            left = _blank_left(shaped.ink[j], adv[j]) - trim_l[j]
+            pair = adv[i] + adv[j] - trim_l[i] - trim_r[i] - trim_l[j] - trim_r[j]
             excess = max(right + left - adv[i] / 2,
                          min(right + left, pair - 1.5 * adv[i]))
             if excess > EPS:
                 take = min(excess, max(right, 0))
                 trim_r[i] += take
-                trim_l[i + 1] += excess - take
+                trim_l[j] += excess - take
     if settings.autospace:
         quarter = font_size / 4
         for i in range(n - 1):
@@ -307,11 +326,12 @@ def plan_widths(shaped, style, settings):
         if trim_l[i] or trim_r[i]:
             adv[i] -= trim_l[i] + trim_r[i]
             xoff[i] = -trim_l[i]
-            if i and trim_l[i] and adv[i - 1] - trim_l[i] < ORDER_GAP:
+            k = before[i]
+            if k >= 0 and trim_l[i] and adv[k] - trim_l[i] < ORDER_GAP:
                 # An opening mark after a half-width mark would start exactly
                 # where that mark starts; extraction tools order glyphs by x,
                 # so keep it a hair to the right (invisible, 0.05 px).
-                xoff[i] = -(adv[i - 1] - ORDER_GAP)
+                xoff[i] = -(adv[k] - ORDER_GAP)
     return adv, xoff, kind, trim_l, trim_r
 
 
@@ -361,6 +381,14 @@ def _line_metrics(style):
             line, '', layout, resume_at=None, space_collapse=False, style=style)
         _metrics_cache[key] = (height, baseline)
     return _metrics_cache[key]
+
+
+def _may_break(opportunities, text, b):
+    """A legal break before text[b]: Pango's opportunities (UAX #14) and the trade's
+    additions, minus what clreq strict forbids."""
+    before, after = text[b - 1], text[b]
+    return ((opportunities[b] or C.break_added(before, after))
+            and C.break_allowed(before, after))
 
 
 def _lone_char(rest):
@@ -425,8 +453,7 @@ def split_first_line(original, text, style, context, max_width,
         # last character of a partial prefix is not trusted (its break depends
         # on what follows it).
         limit = n if whole else n - 1
-        allowed = [b for b in range(1, limit)
-                   if shaped.breaks[b] and C.break_allowed(prefix[b - 1], prefix[b])]
+        allowed = [b for b in range(1, limit) if _may_break(shaped.breaks, prefix, b)]
         if whole or max_width is None:
             break
         # Enough text when a break opportunity lies beyond the line's end.
@@ -563,24 +590,39 @@ def _paragraph(text, style, context, settings):
         # after it off the grid, as pushing a character down does.
         inner_cap[i] = cap
     # where justify.py puts space: the same rule, so that the stretch weighed here is
-    # the stretch drawn
+    # the stretch drawn (a word joiner is no character: the gap is around it)
     gap = [0] * n
-    for k in range(1, n):
-        a, b = text[k - 1], text[k]
-        if a == ' ':
-            gap[k] = 1
-        elif a == b and a in C.TWINS:
-            gap[k] = 0
-        elif b != ' ' and (C.is_wide(a) or C.is_wide(b)):
-            gap[k] = 1
-    breaks = [b for b in range(1, n)
-              if shaped.breaks[b] and C.break_allowed(text[b - 1], text[b])]
+    seen = []
+    for k, char in enumerate(text):
+        if char == C.WORD_JOINER:
+            continue
+        if seen:
+            gap[k] = gap_weight(seen[-2] if len(seen) > 1 else None, seen[-1], char)
+        seen.append(char)
+    breaks = [b for b in range(1, n) if _may_break(shaped.breaks, text, b)]
     breaks.append(n)
     lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
     para.metrics = breaker.Metrics(
         text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
         settings.strict_grid, lead)
     return para
+
+
+def between_wide(text, i):
+    """Whether text[i] stands between two wide (CJK) characters."""
+    return 0 < i < len(text) - 1 and C.is_wide(text[i - 1]) and C.is_wide(text[i + 1])
+
+
+def gap_weight(before, a, b):
+    """Whether justification puts space between the adjacent characters ``a`` and ``b``
+    (``before``: the one before ``a``; word joiners left out): after a word space, and
+    beside a wide character, but not inside —— or …… (one unbroken mark), nor before a
+    space, nor after a space set a cell wide between Chinese characters (fixed)."""
+    if a == ' ':
+        return 0 if before is not None and between_wide(before + a + b, 1) else 1
+    if a == b and a in C.TWINS:
+        return 0
+    return 1 if b != ' ' and (C.is_wide(a) or C.is_wide(b)) else 0
 
 
 def _shrink_trims(para, i, e, need):
@@ -630,6 +672,8 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
             # page fill asked for this paragraph one line longer or shorter
             chosen = breaker.break_paragraph_into(para.metrics, wanted, max_width, measure,
                                                   paragraph_end, before)
+            if chosen and any(line.guzi for line in chosen):
+                chosen = None   # never a 孤字 to fill a page: the breaks it had stand
         if chosen is None:
             chosen = breaker.break_paragraph(para.metrics, 0, max_width, measure,
                                              paragraph_end, before)
