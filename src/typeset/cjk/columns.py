@@ -32,10 +32,18 @@ function untouched; the patches are installed by ``typeset.cjk.install`` for Wea
 """
 from math import ceil
 
+from . import breaker
 from .settings import _length, _tokens
 
 GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
+# The passes of the balancing search: (the text may end before the last column, column
+# bottoms within so many lines, columns that may have a paragraph a line longer or
+# shorter). White at a 小标题 first, then a paragraph loosened or tightened, as a page
+# editor makes up a short column before he lets the columns end apart.
+PASSES = ((False, 1, 0), (False, 1, 1), (False, 1, 2), (False, 2, 0), (False, 3, 0),
+          (True, 1, 0), (True, 2, 0))
+LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
 
@@ -254,7 +262,7 @@ class _Multicol:
         calls shrink the page; as WeasyPrint does, try again with their height."""
         while True:
             height = self.available(top)
-            resume, consumed, footnotes, _ = self.trial(
+            resume, consumed, footnotes, _, _ = self.trial(
                 children, top, [height] * self.count, skip_stack, page_is_empty=True)
             if footnotes not in self.footnote_heights:
                 self.footnote_heights.append(footnotes)
@@ -271,66 +279,79 @@ class _Multicol:
         within the tolerance of B (a heading kept with its text, widows, orphans) cuts
         the branch, unless it can be brought down by opening a line of white at its
         小标题 (``--column-stretch``: a heading's 占行 grows by a line, as a newspaper
-        makes up a short column). Each column is laid out once per start and height
-        (memoised), so the search costs a few layouts of the band, not one per
-        combination."""
+        makes up a short column), or, in a later pass, by setting one of its paragraphs
+        a line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks,
+        never a loose line or a 孤字). Each column is laid out once per start, height
+        and paragraph so set (memoised), so the search costs a few layouts of the band,
+        not one per combination."""
         pitch, count = self.pitch, self.count
         lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
         memo, budget = {}, [0]
 
-        def column(start, height):
-            key = (_frozen(start), height)
+        def column(start, height, hint=None):
+            key = (_frozen(start), height, hint)
             if key not in memo:
                 if budget[0] <= 0:
                     raise _OverBudget
                 budget[0] -= 1
-                resume, used, _, stretch = self.trial(children, top, [height * pitch], start,
-                                                      page_is_empty=False)
+                with _loosened([hint]):
+                    resume, used, _, stretch, laid = self.trial(
+                        children, top, [height * pitch], start, page_is_empty=False)
                 # nothing placed: no column of this height can start here
-                memo[key] = (resume, used[0] / pitch, stretch[0]) if used else (start, None, 0)
+                memo[key] = ((resume, used[0] / pitch, stretch[0], laid[0]) if used
+                             else (start, None, 0, None))
             return memo[key]
 
-        def search(start, left, bottom, tolerance, fewer):
+        def search(start, left, bottom, tolerance, fewer, loosen):
             """Heights for the `left` last columns from `start`, or None; with `fewer`,
-            the text may end before the last column (a band too short for all)."""
+            the text may end before the last column (a band too short for all); with
+            `loosen`, so many columns may have a paragraph set a line longer or shorter."""
             for height in (bottom, bottom - 1, bottom - 2):
                 if height < 1:
                     break
-                resume, used, stretch = column(start, height)
-                if used is None:
-                    continue
-                white = max(0, min(stretch, round(bottom - used)))
-                if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
-                    continue
-                if resume is None:
-                    if left == 1 or fewer:
-                        return [(height, white)] + [(height, 0)] * (left - 1)
-                    continue
-                if left > 1 and (rest := search(resume, left - 1, bottom, tolerance, fewer)):
-                    return [(height, white)] + rest
+                plain = column(start, height)
+                hints = [None] + (_line_changes(plain[3]) if loosen else [])
+                for hint in hints:
+                    resume, used, stretch, _ = column(start, height, hint)
+                    if used is None:
+                        continue
+                    white = max(0, min(stretch, round(bottom - used)))
+                    if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
+                        continue
+                    here = [(height, white, hint)]
+                    if resume is None:
+                        if left == 1 or fewer:
+                            return here + [(height, 0, None)] * (left - 1)
+                        continue
+                    if left > 1 and (rest := search(resume, left - 1, bottom, tolerance,
+                                                    fewer, loosen - (hint is not None))):
+                        return here + rest
             return None
 
         # Every column filled, as level as the rules allow; else a short band (a few
         # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
         # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
         # end level would otherwise be searched through (hundreds of layouts).
-        for fewer, tolerances in ((False, (1, 2, 3)), (True, (1, 2))):
-            for tolerance in tolerances:
-                budget[0] = SEARCH_BUDGET
-                try:
-                    for bottom in range(lines, min(most, lines + 3) + 1):
-                        found = search(skip_stack, count, bottom, tolerance, fewer)
-                        if found:
-                            return [h * pitch for h, _ in found], [w for _, w in found]
-                except _OverBudget:
-                    continue
+        for fewer, tolerance, loosen in PASSES:
+            budget[0] = SEARCH_BUDGET
+            try:
+                for bottom in range(lines, min(most, lines + 3) + 1):
+                    found = search(skip_stack, count, bottom, tolerance, fewer, loosen)
+                    if found:
+                        # the paragraphs set a line longer or shorter stay so: the
+                        # columns are laid out for real with them, and any later
+                        # layout of the page finds them so
+                        _loosened([hint for _, _, hint in found]).keep()
+                        return [h * pitch for h, _, _ in found], [w for _, w, _ in found]
+            except _OverBudget:
+                continue
         return self.smallest_common_height(children, top, full, skip_stack, lines, most)
 
     def smallest_common_height(self, children, top, full, skip_stack, lines, most):
         """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
         for height in range(lines, most + 1):
-            resume, _, _, _ = self.trial(children, top, [height * self.pitch] * self.count,
+            resume, _, _, _, _ = self.trial(children, top, [height * self.pitch] * self.count,
                                          skip_stack, page_is_empty=False)
             if resume is None:
                 return [height * self.pitch] * self.count, [0] * self.count
@@ -346,7 +367,7 @@ class _Multicol:
         """Lay the band out in columns of the given heights and take it back; return
         (where the content resumes after the last column or None, consumed heights,
         height of the footnote area with the footnotes the band called, lines of white
-        each column could open)."""
+        each column could open, the columns as laid out)."""
         from weasyprint.layout.block import block_box_layout, remove_placeholders
         context = self.context
         shapes = len(context.excluded_shapes)
@@ -370,7 +391,7 @@ class _Multicol:
         remove_placeholders(context, laid, [], [])
         while len(context.excluded_shapes) > shapes:
             context.excluded_shapes.pop()
-        return resume, consumed, footnotes, stretch
+        return resume, consumed, footnotes, stretch, laid
 
     def place(self, children, top, heights, white, skip_stack, page_is_empty):
         """The real layout of the band's columns, column i ending heights[i] below top,
@@ -394,6 +415,41 @@ class _Multicol:
         for column in columns:
             column.height = tallest
         return columns, resume
+
+
+def _line_changes(column):
+    """The paragraphs of a laid-out column that may be set a line longer or shorter, the
+    cheapest first, as (text, lines) hints for the paragraph breaker."""
+    if column is None:
+        return []
+    from .pagefill import candidates
+    longer, shorter, inner = candidates(column, whole=True)
+    changes = sorted(longer + shorter + inner[:1])[:LINE_CHANGES]
+    return [(text, lines) for _, text, lines in changes]
+
+
+class _loosened:
+    """Paragraphs set to a number of lines (breaker.current.looseness) while a column is
+    laid out, as before afterwards, unless kept."""
+
+    def __init__(self, hints):
+        self.hints = [hint for hint in hints if hint is not None]
+
+    def keep(self):
+        breaker.current.looseness.update(self.hints)
+
+    def __enter__(self):
+        looseness = breaker.current.looseness
+        self.saved = {text: looseness.get(text) for text, _ in self.hints}
+        looseness.update(self.hints)
+
+    def __exit__(self, *exc):
+        looseness = breaker.current.looseness
+        for text, lines in self.saved.items():
+            if lines is None:
+                looseness.pop(text, None)
+            else:
+                looseness[text] = lines
 
 
 def _px(value, style, width):
@@ -433,7 +489,7 @@ def _stretchable(column):
     for k, child in enumerate(flow):
         tokens = _tokens(child.style, STRETCH_PROPERTY)
         if tokens and tokens[0].type == 'number' and tokens[0].is_integer:
-            out.extend([child] * max(0, min(tokens[0].int_value, 1 if k == 0 else 99)))
+            out.extend([child] * max(0, min(tokens[0].int_value, 2 if k == 0 else 99)))
     return out
 
 
