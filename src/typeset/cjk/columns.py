@@ -39,10 +39,13 @@ GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 # The passes of the balancing search: (the text may end before the last column, column
 # bottoms within so many lines, columns that may have a paragraph a line longer or
-# shorter). White at a 小标题 first, then a paragraph loosened or tightened, as a page
+# shorter[, bands of at most so many lines]). White at a 小标题 first, then a paragraph loosened or tightened, as a page
 # editor makes up a short column before he lets the columns end apart.
-PASSES = ((False, 1, 0), (False, 1, 1), (False, 1, 2), (False, 2, 0), (False, 3, 0),
-          (True, 1, 0), (True, 2, 0))
+# A band of a few short lines (a lead-in of one- to three-line paragraphs that widows
+# and orphans keep whole) ends level in fewer columns before it ends apart in all.
+SHORT_BAND = 4          # lines
+PASSES = ((False, 1, 0), (False, 1, 1), (False, 1, 2), (True, 1, 0, SHORT_BAND),
+          (False, 2, 0), (False, 3, 0), (True, 1, 0), (True, 2, 0))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
@@ -333,10 +336,10 @@ class _Multicol:
         # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
         # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
         # end level would otherwise be searched through (hundreds of layouts).
-        for fewer, tolerance, loosen in PASSES:
+        for fewer, tolerance, loosen, *short in PASSES:
             budget[0] = SEARCH_BUDGET
             try:
-                for bottom in range(lines, min(most, lines + 3) + 1):
+                for bottom in range(lines, min(most, lines + 3, *short) + 1):
                     found = search(skip_stack, count, bottom, tolerance, fewer, loosen)
                     if found:
                         # the paragraphs set a line longer or shorter stay so: the
@@ -423,7 +426,9 @@ def _line_changes(column):
     if column is None:
         return []
     from .pagefill import candidates
-    longer, shorter, inner = candidates(column, whole=True)
+    # every line of a short column's paragraph spaced up to the limit is dearer than a
+    # 孤字 to page fill, and still what a newspaper does before it leaves columns apart
+    longer, shorter, inner = candidates(column, whole=True, limit=breaker.COST_LOOSE)
     changes = sorted(longer + shorter + inner[:1])[:LINE_CHANGES]
     return [(text, lines) for _, text, lines in changes]
 
@@ -483,7 +488,7 @@ def _last_line_bottom(column):
 def _stretchable(column):
     """The column's blocks that may take lines of white (``--column-stretch: N``), each
     repeated as many times as it may take lines; a block at the head of the column takes
-    one at most (under it, a hole between a heading and its text shows)."""
+    two at most (one under it and one above: more, and a hole shows)."""
     out = []
     flow = [child for child in column.children if child.is_in_normal_flow()]
     for k, child in enumerate(flow):
@@ -495,15 +500,20 @@ def _stretchable(column):
 
 def _open_white(column, lines, pitch):
     """Open `lines` lines of white in a column, at its stretchable blocks in turn: above
-    one, or under it when it heads the column (a heading at the head of a column stands
-    level with its neighbours). The column's breaks stay as they are: its content only
+    one, or, when it heads the column, first under it (a heading at the head of a column
+    stands level with its neighbours) and then above it. The column's breaks stay as they are: its content only
     moves down, whole lines, on the grid."""
     flow = [child for child in column.children if child.is_in_normal_flow()]
     stretchable = _stretchable(column)
+    opened = {}
     for n in range(lines):
         block = _nth_opening(stretchable, n)
         k = flow.index(block)
-        for child in flow[k + 1 if k == 0 else k:]:
+        # at the head of a column: the first line under the heading, the second above
+        # it, so that it stands centred in its white (占三行)
+        under = k == 0 and not opened.get(k)
+        opened[k] = opened.get(k, 0) + 1
+        for child in flow[k + 1 if under else k:]:
             child.translate(dy=pitch)
         column.height += pitch
 

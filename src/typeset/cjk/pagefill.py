@@ -147,10 +147,11 @@ def _attempts(page, rows):
     return tried[:ATTEMPTS]
 
 
-def candidates(root, whole=False):
+def candidates(root, whole=False, limit=breaker.COST_GUZI):
     """Paragraphs begun in `root` (a page's root box, a newspaper column), (extra cost,
     text, lines) for one line more and for one line less, cheapest first; never a 孤字
-    or a loose line. With `whole`, only paragraphs that also end in it."""
+    or a loose line, nor a change dearer than `limit`. With `whole`, only paragraphs
+    that also end in it."""
     seen = {}
     for line in _lines(root, []):
         for leaf in _text_leaves(line):
@@ -177,7 +178,7 @@ def candidates(root, whole=False):
             if lines is None or any(line.guzi for line in lines):
                 continue
             extra = sum(line.cost for line in lines) - cost
-            if extra < breaker.COST_GUZI:
+            if extra < limit:
                 out.append((extra, text, wanted))
     longer.sort()
     shorter.sort()
