@@ -290,7 +290,7 @@ class _Multicol:
         pitch, count = self.pitch, self.count
         lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
-        memo, budget = {}, [0]
+        memo, budget, found_changes = {}, [0], {}
 
         def column(start, height, hint=None):
             key = (_frozen(start), height, hint)
@@ -306,6 +306,12 @@ class _Multicol:
                              else (start, None, 0, None))
             return memo[key]
 
+        def changes(start, height):
+            key = (_frozen(start), height)
+            if key not in found_changes:
+                found_changes[key] = _line_changes(column(start, height)[3])
+            return found_changes[key]
+
         def search(start, left, bottom, tolerance, fewer, loosen):
             """Heights for the `left` last columns from `start`, or None; with `fewer`,
             the text may end before the last column (a band too short for all); with
@@ -313,8 +319,7 @@ class _Multicol:
             for height in (bottom, bottom - 1, bottom - 2):
                 if height < 1:
                     break
-                plain = column(start, height)
-                hints = [None] + (_line_changes(plain[3]) if loosen else [])
+                hints = [None] + (changes(start, height) if loosen else [])
                 for hint in hints:
                     resume, used, stretch, _ = column(start, height, hint)
                     if used is None:
