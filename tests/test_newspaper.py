@@ -294,3 +294,38 @@ def test_masthead_closes_with_one_rule_across_the_type_area(seed_page):
         assert r['x0'] <= covered[1] + 0.5, 'a gap in the rule under the 报眉'
         covered = covered[0], max(covered[1], r['x1'])
     assert covered[0] == pytest.approx(10 * MM, abs=1) and covered[1] == pytest.approx(410 * MM, abs=1)
+
+
+def test_picture_with_caption_spans_the_columns(tmp_path):
+    """A picture with a title (`![alt](photo.png "图注")`) is set across the middle
+    columns between two bands, cropped to the grid, its caption under it; `typeset check`
+    reads the caption in its place, and the bands above and below it end level."""
+    from PIL import Image
+    Image.new('RGB', (60, 40), (40, 90, 160)).save(tmp_path / 'photo.png')
+    unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
+    paras = '\n\n'.join(unit * (1 + i % 4) for i in range(16))
+    caption = '委员们在全会期间围绕政府工作报告认真开展协商讨论，建言献策。（记者 林青 摄）'
+    src = tmp_path / 'photo.md'
+    src.write_text(f'---\ntitle: 图片\nstyle: newspaper\n---\n\n{paras}\n\n'
+                   f'![会场](photo.png "{caption}")\n\n{paras}\n', encoding='utf-8')
+    report = typeset.check(src, tmp_path / 'photo.pdf')
+    assert not [str(f) for f in report.findings if f.severity == 'error']
+    with pdfplumber.open(tmp_path / 'photo.pdf') as pdf:
+        page = pdf.pages[0]
+        image, = page.images
+        assert image['x1'] - image['x0'] == pytest.approx(475.94, abs=1)
+        # cropped (object-fit: cover, drawn centred and clipped) to 16 lines: the
+        # caption's line is the 17th
+        crop = (image['top'] + image['bottom']) / 2 + 8 * PITCH
+        under = [c for c in page.chars if crop < c['top'] < crop + PITCH]
+    assert without_space(''.join(c['text'] for c in under)) == without_space(caption)
+    page, = read_columns(tmp_path / 'photo.pdf')
+    bands = [b for b in page.bands if any(b)]
+    assert len(bands) == 2
+    for band in bands:
+        assert all(band) and len(band) == COLUMNS
+        bottoms = [col[-1].baseline for col in band]
+        assert max(bottoms) - min(bottoms) <= PITCH + 0.1
+        # the band under the picture is on the grid of the band above it
+        steps = (band[0][0].baseline - bands[0][0][0].baseline) / PITCH
+        assert steps == pytest.approx(round(steps), abs=0.02)
