@@ -39,13 +39,17 @@ GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 # The passes of the balancing search: (the text may end before the last column, column
 # bottoms within so many lines, columns that may have a paragraph a line longer or
-# shorter[, bands of at most so many lines]). White at a 小标题 first, then a paragraph loosened or tightened, as a page
-# editor makes up a short column before he lets the columns end apart.
+# shorter, the fewest lines of a paragraph at a column foot[, bands of at most so many
+# lines]). White at a 小标题 first, then a paragraph loosened or tightened, then a
+# paragraph's first line alone at the foot of a column (indented, it reads as the start
+# of a paragraph; the last line alone at a column head, widows, stays refused), as a
+# page editor makes up a short column before he lets the columns end apart.
 # A band of a few short lines (a lead-in of one- to three-line paragraphs that widows
 # and orphans keep whole) ends level in fewer columns before it ends apart in all.
 SHORT_BAND = 4          # lines
-PASSES = ((False, 1, 0), (False, 1, 1), (False, 1, 2), (True, 1, 0, SHORT_BAND),
-          (False, 2, 0), (False, 3, 0), (True, 1, 0), (True, 2, 0))
+PASSES = ((False, 1, 0, None), (False, 1, 1, None), (False, 1, 2, None),
+          (True, 1, 0, None, SHORT_BAND), (False, 1, 0, 1), (False, 2, 0, None),
+          (False, 3, 0, None), (True, 1, 0, None), (True, 2, 0, None))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
@@ -257,7 +261,10 @@ class _Multicol:
         if not fits:
             heights, white = [full] * self.count, [0] * self.count
         else:
-            heights, white = self.balanced_heights(children, top, full, skip_stack, consumed)
+            heights, white, orphans = self.balanced_heights(children, top, full, skip_stack,
+                                                            consumed)
+            with _orphans(children, orphans):
+                return self.place(children, top, heights, white, skip_stack, page_is_empty)
         return self.place(children, top, heights, white, skip_stack, page_is_empty)
 
     def fit_full_height(self, children, top, skip_stack):
@@ -290,15 +297,15 @@ class _Multicol:
         pitch, count = self.pitch, self.count
         lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
-        memo, budget, found_changes = {}, [0], {}
+        memo, budget, found_changes, orphans = {}, [0], {}, [None]
 
         def column(start, height, hint=None):
-            key = (_frozen(start), height, hint)
+            key = (_frozen(start), height, hint, orphans[0])
             if key not in memo:
                 if budget[0] <= 0:
                     raise _OverBudget
                 budget[0] -= 1
-                with _loosened([hint]):
+                with _loosened([hint]), _orphans(children, orphans[0]):
                     resume, used, _, stretch, laid = self.trial(
                         children, top, [height * pitch], start, page_is_empty=False)
                 # nothing placed: no column of this height can start here
@@ -307,7 +314,7 @@ class _Multicol:
             return memo[key]
 
         def changes(start, height):
-            key = (_frozen(start), height)
+            key = (_frozen(start), height, orphans[0])
             if key not in found_changes:
                 found_changes[key] = _line_changes(column(start, height)[3])
             return found_changes[key]
@@ -341,7 +348,7 @@ class _Multicol:
         # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
         # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
         # end level would otherwise be searched through (hundreds of layouts).
-        for fewer, tolerance, loosen, *short in PASSES:
+        for fewer, tolerance, loosen, orphans[0], *short in PASSES:
             budget[0] = SEARCH_BUDGET
             try:
                 for bottom in range(lines, min(most, lines + 3, *short) + 1):
@@ -351,10 +358,12 @@ class _Multicol:
                         # columns are laid out for real with them, and any later
                         # layout of the page finds them so
                         _loosened([hint for _, _, hint in found]).keep()
-                        return [h * pitch for h, _, _ in found], [w for _, w, _ in found]
+                        return ([h * pitch for h, _, _ in found], [w for _, w, _ in found],
+                                orphans[0])
             except _OverBudget:
                 continue
-        return self.smallest_common_height(children, top, full, skip_stack, lines, most)
+        return self.smallest_common_height(children, top, full, skip_stack, lines, most) + (
+            None,)
 
     def smallest_common_height(self, children, top, full, skip_stack, lines, most):
         """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
@@ -460,6 +469,28 @@ class _loosened:
                 looseness.pop(text, None)
             else:
                 looseness[text] = lines
+
+
+class _orphans:
+    """The band's paragraphs laid out with `lines` orphans (None: their own), as before
+    afterwards."""
+
+    def __init__(self, children, lines):
+        # boxes share their element's style: each style once
+        styles = {} if lines is None else {
+            id(box.style): box.style for child in children
+            for box in [child, *getattr(child, 'descendants', list)()]
+            if box.style['orphans'] > lines}
+        self.styles, self.lines = list(styles.values()), lines
+
+    def __enter__(self):
+        self.saved = [style['orphans'] for style in self.styles]
+        for style in self.styles:
+            style['orphans'] = self.lines
+
+    def __exit__(self, *exc):
+        for style, lines in zip(self.styles, self.saved):
+            style['orphans'] = lines
 
 
 def _px(value, style, width):
