@@ -124,19 +124,26 @@ def test_one_baseline_grid_across_bands(seed_page):
                 assert steps == pytest.approx(round(steps), abs=0.02), ln.text
 
 
-def test_seed_columns_end_within_one_line(seed_page):
+def test_seed_columns_end_level(seed_page):
     """On the seed the first column of band 2 can only end after 15 lines or after 21 (a
     three-line heading and its two lines), and the band holds 118: it ends level when the
     小标题 heading that column stands in two lines of white, one above and one under it
-    (占行, its lines on the grid). Band 1 has no heading where white would help, and its
-    paragraphs cannot be set a line longer or shorter without loose lines: it ends level
-    with a paragraph's first line at the foot of a column. No column is left empty."""
+    (占行, its lines on the grid). Band 1 has no heading where white would help, its
+    paragraphs cannot be set a line longer or shorter without loose lines, and a
+    paragraph's first line alone at a column foot does not help either (under a 小标题
+    that would be 背题): two lines apart there. No column is left empty."""
     page, = read_columns(seed_page)
     bands = [b for b in page.bands if any(b)]
-    for band in bands:
+    for band, lines in zip(bands, (2, 1)):
         assert all(band) and len(band) == COLUMNS
         bottoms = [col[-1].baseline for col in band]
-        assert max(bottoms) - min(bottoms) <= PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
+        assert max(bottoms) - min(bottoms) <= lines * PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
+    # no 小标题 stands at a column foot over fewer than two lines of its text
+    for band in bands:
+        for col in band:
+            heads = [k for k, ln in enumerate(col) if 'Hei' in ln.chars[-1]['fontname']]
+            if heads:
+                assert len(col) - 1 - heads[-1] >= 2, col[heads[-1]].text
     # the heading at the head of band 2's first column stands one line down, its text
     # two lines down, both on the grid
     first = bands[1][0]

@@ -473,24 +473,28 @@ class _loosened:
 
 class _orphans:
     """The band's paragraphs laid out with `lines` orphans (None: their own), as before
-    afterwards."""
+    afterwards. Sibling paragraphs share one style: each gets its own copy meanwhile."""
 
     def __init__(self, children, lines):
-        # boxes share their element's style: each style once
-        styles = {} if lines is None else {
-            id(box.style): box.style for child in children
-            for box in [child, *getattr(child, 'descendants', list)()]
-            if box.style['orphans'] > lines}
-        self.styles, self.lines = list(styles.values()), lines
+        from weasyprint.formatting_structure import boxes
+        # a paragraph under a 小标题 keeps its orphans (a heading over one line at a
+        # column foot is 背题)
+        free = [child for k, child in enumerate(children) if not (
+            k and children[k - 1].style['break_after'] in ('avoid', 'avoid-page'))]
+        self.boxes = [] if lines is None else [
+            box for child in free for box in [child, *getattr(child, 'descendants', list)()]
+            if isinstance(box, boxes.BlockContainerBox) and box.style['orphans'] > lines]
+        self.lines = lines
 
     def __enter__(self):
-        self.saved = [style['orphans'] for style in self.styles]
-        for style in self.styles:
-            style['orphans'] = self.lines
+        self.saved = [box.style for box in self.boxes]
+        for box in self.boxes:
+            box.style = box.style.copy()
+            box.style['orphans'] = self.lines
 
     def __exit__(self, *exc):
-        for style, lines in zip(self.styles, self.saved):
-            style['orphans'] = lines
+        for box, style in zip(self.boxes, self.saved):
+            box.style = style
 
 
 def _px(value, style, width):
