@@ -8,35 +8,18 @@ a temporary folder. Prints one JSON line; exits 1 when the ratio is 2 or more.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cli_timing import ROOT, best, take_runs
+
 SEED = ROOT / 'tests' / 'fixtures' / 'check' / 'seed.txt'
-TYPESET = [sys.executable, '-c', 'from typeset.cli import main; main()']
-
-
-def best(args, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        done = subprocess.run(TYPESET + args, capture_output=True, text=True, cwd=ROOT)
-        times.append(time.perf_counter() - t)
-        if done.returncode not in (0, 1):
-            sys.exit(f'{args[0]} failed: {done.stderr.strip()}')
-    return min(times)
 
 
 def main():
     args = sys.argv[1:]
-    runs = 5
-    if '--runs' in args:
-        i = args.index('--runs')
-        runs = int(args[i + 1])
-        del args[i:i + 2]
+    runs = take_runs(args, 5)
     source = Path(args[0]) if args else SEED
     with tempfile.TemporaryDirectory() as tmp:
         build = best(['build', str(source), '-o', f'{tmp}/build.pdf'], runs)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cli_timing import ROOT, best, take_runs
+
 CORPUS = ROOT.parent / 'shared' / 'corpus'
 REPORTS = [CORPUS / '02-jiangxi-gov-work-report-2026.md', CORPUS / '03-rural-revitalization-opinions-2018.md']
-TYPESET = [sys.executable, '-c', 'from typeset.cli import main; main()']
 
 
 def second_draft(text: str) -> str:
@@ -37,24 +35,9 @@ def second_draft(text: str) -> str:
     return text
 
 
-def best(args, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        done = subprocess.run(TYPESET + args, capture_output=True, text=True, cwd=ROOT)
-        times.append(time.perf_counter() - t)
-        if done.returncode not in (0, 1):
-            sys.exit(f'{args[0]} failed: {done.stderr.strip()}')
-    return min(times)
-
-
 def main():
     args = sys.argv[1:]
-    runs = 3
-    if '--runs' in args:
-        i = args.index('--runs')
-        runs = int(args[i + 1])
-        del args[i:i + 2]
+    runs = take_runs(args, 3)
     sources = [Path(a) for a in args] or REPORTS
     worst = 0.0
     for source in sources:

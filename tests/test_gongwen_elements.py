@@ -286,10 +286,30 @@ def test_letter_format(tmp_path):
 
 
 def test_letter_says_what_it_leaves_out(tmp_path):
-    src, _ = _build(tmp_path, LETTER.replace('cc: 市政府办公室\n', 'cc: 市政府办公室\nprinter: 示例局办公室\n'))
-    found = [f for f in check(src, tmp_path / 'checked.pdf', source_only=True).findings
-             if f.rule == 'format-elements']
-    assert len(found) == 1 and found[0].line == 12 and 'printer' in found[0].message
+    """A 信函's 版记 has no 印发 line (GB/T 9704 10.1): printer and print_date are named
+    at their front matter lines; everything else the manuscript gives is printed."""
+    text = LETTER.replace('cc: 市政府办公室\n', 'cc: 市政府办公室\nprinter: 示例局办公室\nprint_date: 2026-01-09\n')
+    src, out = _build(tmp_path, text)
+    result = check(src, tmp_path / 'checked.pdf')
+    found = [f for f in result.findings if f.rule == 'format-elements']
+    assert [(f.line, f.col) for f in found] == [(12, 10), (13, 13)]
+    assert 'printer' in found[0].message and 'print_date' in found[1].message
+    assert not [f for f in result.findings if f.rule == 'element-not-printed']
+    with pdfplumber.open(out) as pdf:
+        printed = ''.join(c['text'] for p in pdf.pages for c in p.chars)
+    front = re.sub(r'^print.*$', '', text.split('---\n')[1], flags=re.M)
+    assert not {c for c in re.sub(r'^\w+:', '', front, flags=re.M) if HAN.match(c)} - set(printed)
+    assert '示例局办公室' not in printed
+
+
+def test_an_element_the_style_drops_is_found(tmp_path):
+    folder = _project(tmp_path, 'tongzhi.md', 'att1.md', 'att2.md')
+    style = _style_without(tmp_path, '/* 附注: in （）', add='.note { display: none; }')
+    result = check(folder / 'tongzhi.md', folder / 'bad.pdf', style=str(style))
+    found = [f for f in result.findings if f.rule == 'element-not-printed']
+    line = next(n for n, t in enumerate((folder / 'tongzhi.md').read_text(encoding='utf-8').split('\n'), 1)
+                if t.startswith('note:'))
+    assert [(f.line, f.col) for f in found] == [(line, 7)], [str(f) for f in found]
 
 
 MINUTES = """---
@@ -662,3 +682,188 @@ def test_three_signers_two_a_line_with_the_doc_no_on_the_last(tmp_path):
     assert abs(zhang[0]['bottom'] - wang[0]['bottom'] - PITCH) < 1
     assert abs(doc_no[0]['bottom'] - zhang[0]['bottom']) < 1 and label[0]['bottom'] < doc_no[0]['top']
     assert doc_no[0]['bottom'] < rule['top']
+
+
+ORDER = """---
+format: order
+issuer: 温岭市人民政府
+doc_no: 第3号
+signature: 温岭市人民政府市长
+signer: 王明
+seal: signature-seal.png
+date: 2026-01-12
+---
+
+《温岭市示例管理办法》已经市人民政府常务会议审议通过，现予公布，自2026年3月1日起施行。
+"""
+
+
+def _order(tmp_path, text):
+    folder = _project(tmp_path)
+    shutil.copy(ROOT / 'source' / 'signature-seal.png', folder / 'signature-seal.png')
+    src = folder / 'order.md'
+    src.write_text(text, encoding='utf-8')
+    result = typeset.build(src, folder / 'order.pdf')
+    assert not result.errors, result.errors
+    return src, result.output
+
+
+def test_order_format_mark_number_and_signature_seal(tmp_path):
+    """GB/T 9704 10.2 and 7.3.5.3: organ + 令 in red 20 mm under the type area's top, the
+    令号 centred two blank lines under it, no 分隔线, the body two blank lines under the
+    令号; the 签名章 two blank lines under the body and four characters from the right,
+    the office two characters to its left and centred on it; the date one blank line
+    under the 签名章, four characters from the right."""
+    src, out = _order(tmp_path, ORDER)
+    with pdfplumber.open(out) as pdf:
+        assert len(pdf.pages) == 1
+        page = pdf.pages[0]
+        mark = _line(page, '温岭市人民政府令')
+        assert all(c['non_stroking_color'] == RED for c in mark)
+        assert abs(_glyph_top(page, mark[0]) - (AREA_TOP + 20 * MM)) < 0.5 * MM
+        assert not [r for r in page.rects if r['non_stroking_color'] == RED]     # no 分隔线
+        number = _line(page, '第3号')
+        assert abs((number[0]['x0'] + number[-1]['x1']) / 2 - (LEFT_ODD + RIGHT_ODD) / 2) < 2
+        assert '签发人' not in page.extract_text()
+        rows = _rows(page)
+        tops = [top for top, _ in rows]
+        at = next(k for k, (_, cs) in enumerate(rows) if _text(cs) == '第3号')
+        mark_row = next(k for k, (_, cs) in enumerate(rows) if _text(cs) == '温岭市人民政府令')
+        assert 2.5 * PITCH < tops[at] - tops[mark_row] < 4 * PITCH               # two blank lines
+        assert abs(tops[at + 1] - tops[at] - 3 * PITCH) < 0.5                      # two blank lines
+        office = _line(page, '温岭市人民政府市长')
+        date = _line(page, '2026年1月12日')
+        body_last = next(cs for _, cs in reversed(rows) if _text(cs).endswith('施行。'))
+        assert abs(office[0]['bottom'] - body_last[0]['bottom'] - 3 * PITCH) < 0.5
+        assert abs(date[0]['bottom'] - office[0]['bottom'] - 2 * PITCH) < 0.5
+        seal = next(im for im in page.images if im['x1'] - im['x0'] > 20 * MM)
+        assert abs(RIGHT_ODD - seal['x1'] - 4 * CELL) < 1
+        assert abs(RIGHT_ODD - date[-1]['x1'] - 4 * CELL) < 1
+        assert abs(seal['x0'] - office[-1]['x1'] - 2 * CELL) < 1
+        office_middle = (office[0]['top'] + office[0]['bottom']) / 2
+        assert abs((seal['top'] + seal['bottom']) / 2 - office_middle) < 1.5 * MM
+        assert '王明' not in page.extract_text()        # the 签名章 is the name
+    assert not [f for f in check(src, tmp_path / 'checked.pdf').findings if f.severity != 'info']
+
+
+def test_order_without_a_signature_seal_types_the_name_in_its_place(tmp_path):
+    _, out = _order(tmp_path, ORDER.replace('seal: signature-seal.png\n', ''))
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        name, office = _line(page, '王明'), _line(page, '温岭市人民政府市长')
+        assert abs(RIGHT_ODD - name[-1]['x1'] - 4 * CELL) < 1
+        assert abs(name[0]['x0'] - office[-1]['x1'] - 2 * CELL) < 1
+        assert all('Kai' in c['fontname'] for c in name)
+        assert not page.images
+
+
+# --- 页码 (GB/T 9704 7.5; docformat-gui #19) --------------------------------------------------
+
+TWO_PAGES = """---
+title: 关于页码的试验
+{keys}
+---
+
+第一页的正文。
+
+<div style="break-before: page">第二页的正文。</div>
+"""
+
+
+def _folios(pdf_path):
+    """Each page's text under the type area and its extent (x0, x1), in pt."""
+    with pdfplumber.open(pdf_path) as pdf:
+        out = []
+        for page in pdf.pages:
+            cs = sorted((c for c in page.chars if c['top'] > AREA_BOTTOM), key=lambda c: c['x0'])
+            out.append((_text(cs), cs[0]['x0'] if cs else None, cs[-1]['x1'] if cs else None))
+        return out
+
+
+@pytest.mark.parametrize('keys, texts', [
+    ('', ['— 1 —', '— 2 —']),
+    ('page_numbers: 第1页', ['第1页', '第2页']),
+    ('page_numbers: 1/6', ['1/2', '2/2']),
+    ('页码: "- 1 -"', ['- 1 -', '- 2 -']),
+])
+def test_page_number_form_outer_one_character_in(tmp_path, keys, texts):
+    _, out = _build(tmp_path, TWO_PAGES.format(keys=keys))
+    (odd, _, odd_x1), (even, even_x0, _) = _folios(out)
+    assert [odd, even] == texts
+    # 单页码居右空一字, 双页码居左空一字 (a character of the 4号 page number: 14 pt)
+    assert abs(RIGHT_ODD - odd_x1 - 14) < 1
+    assert abs(even_x0 - (26 * MM + 14)) < 1
+
+
+def test_page_numbers_centred_or_none(tmp_path):
+    _, out = _build(tmp_path, TWO_PAGES.format(keys='page_numbers: 第1页 共6页\npage_number_position: 居中'))
+    for (text, x0, x1), left in zip(_folios(out), (LEFT_ODD, 26 * MM)):
+        assert text.startswith('第') and text.endswith('共2页')
+        assert abs((x0 + x1) / 2 - (left + 78 * MM)) < 1
+    _, out = _build(tmp_path / 'none', TWO_PAGES.format(keys='page_numbers: none'))
+    assert [t for t, _, _ in _folios(out)] == ['', '']
+
+
+def test_a_page_number_without_a_number_is_an_input_error(tmp_path):
+    folder = _project(tmp_path)
+    src = folder / 'doc.md'
+    src.write_text(TWO_PAGES.format(keys='page_numbers: 页码'), encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, folder / 'doc.pdf')
+    assert e.value.line == 3 and 'page_numbers' in str(e.value)
+
+
+TABLE = """---
+title: 值班安排
+---
+
+值班安排如下：
+
+| 日期 | 带班领导 | 值班人员 |
+|---|---|---|
+| 2月16日 | 张华 | 李强 |
+| 2月17日 | 陈静 | 刘洋、王芳、赵磊、孙丽、周杰、吴敏、郑伟、冯刚 |
+| 2月18日 | 王芳 | 赵磊 |
+
+值班电话：0576-86123456。
+"""
+
+
+def test_table_rows_are_whole_pitches_and_the_text_after_stays_on_the_grid(tmp_path):
+    src, out = _build(tmp_path, TABLE)
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        first = _line(page, '值班安排如下')[0]['bottom']
+        after = _line(page, '值班电话')[0]['bottom']
+        # rows of one line and of several take whole pitches: the line after the table is
+        # exactly on the grid, however many lines its cells have
+        pitches = (after - first) / PITCH
+        assert pitches > 6 and abs(pitches - round(pitches)) < 0.01, pitches
+        assert page.rects or page.lines   # the rules are drawn
+    findings = check(src, tmp_path / 'checked.pdf').findings
+    assert not [f for f in findings if f.rule == 'grid-drift'], [str(f) for f in findings]
+
+
+def test_a_heading_without_numbering_between_numbered_ones_is_no_gap(tmp_path):
+    """Corpus 10: `## 1.`, then `## 段落` (a section of its own), then `## 2.` runs on;
+    a part without numbering may also start the count afresh; a real gap is still found."""
+    text = ('---\ntitle: 清单\n---\n\n## 1. 基础编辑\n\n正文。\n\n## 段落\n\n正文。\n\n## 2. 用户界面\n\n正文。\n\n'
+            '## 过去五年\n\n一、总体情况\n\n正文。\n\n## 未来五年\n\n一、目标\n\n正文。\n\n三、措施\n\n正文。\n')
+    folder = _project(tmp_path)
+    (folder / 'doc.md').write_text(text, encoding='utf-8')
+    found = [f for f in check(folder / 'doc.md', source_only=True).findings if f.rule == 'numbering-sequence']
+    assert [(f.line, f.message) for f in found] == [(29, '三、 where number 2 of its level was due')]
+
+
+def test_joint_order_one_organ_a_line_aligned_under_the_lead(tmp_path):
+    text = ORDER.replace('signature: 温岭市人民政府市长\nsigner: 王明\n',
+                         'signature: [温岭市人民政府市长, 温岭市示例局局长]\nsigner: [王明, 李华]\n')
+    _, out = _order(tmp_path, text)
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[0]
+        lead, other = _line(page, '温岭市人民政府市长'), _line(page, '温岭市示例局局长')
+        name = _line(page, '李华')
+        seal = next(im for im in page.images if im['x1'] - im['x0'] > 20 * MM)
+        assert other[0]['top'] - lead[0]['top'] > 1.5 * PITCH and seal['bottom'] < name[0]['top']
+        assert abs((name[0]['x0'] + name[-1]['x1']) / 2 - (seal['x0'] + seal['x1']) / 2) < 1
+        assert abs(lead[-1]['x1'] - other[-1]['x1']) < 1

@@ -1,7 +1,9 @@
 """Draw the example seal of source/: a red ring, a star and text, in the shape of an
-official seal but plainly a specimen (样章). No real seal is shipped.
+official seal but plainly a specimen (样章); and the example 签名章 of source/order.md, a
+red frame round the signer's name marked 样章. No real seal is shipped.
 
     .venv/bin/python tools/draw_seal.py source/seal.png
+    .venv/bin/python tools/draw_seal.py source/signature-seal.png 王明
 """
 from __future__ import annotations
 
@@ -39,6 +41,18 @@ def text_on_arc(img, text, font, radius, span_degrees):
         img.alpha_composite(glyph, (int(x - 40), int(y - 40)))
 
 
+def signature_seal(out: Path, name: str) -> None:
+    """A 签名章 in the proportions the style sets it (30 × 15 mm): the name in a red frame."""
+    width, height = 360, 180
+    img = Image.new('RGBA', (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((6, 6, width - 7, height - 7), outline=RED, width=10)
+    kai = ROOT / 'fonts' / 'FandolKai-Regular.otf'
+    draw.text((width / 2, height * 0.44), name, font=ImageFont.truetype(str(kai), 104), fill=RED, anchor='mm')
+    draw.text((width / 2, height * 0.82), '样章', font=ImageFont.truetype(str(kai), 26), fill=RED, anchor='mm')
+    img.save(out, optimize=True)
+
+
 def main(out: Path) -> None:
     img = Image.new('RGBA', (SIZE, SIZE), (0, 0, 0, 0))
     draw = ImageDraw.Draw(img)
@@ -52,4 +66,7 @@ def main(out: Path) -> None:
 
 
 if __name__ == '__main__':
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / 'source' / 'seal.png')
+    if len(sys.argv) > 2:
+        signature_seal(Path(sys.argv[1]), sys.argv[2])
+    else:
+        main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / 'source' / 'seal.png')

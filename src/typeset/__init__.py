@@ -23,8 +23,9 @@ if _os.path.basename(_sys.argv[0] if _sys.argv else '') == 'typeset':
         _os.write(2, b'error: interrupted\n')
         _os._exit(128 + signum)
 
-    _signal.signal(_signal.SIGINT, _quit_while_loading)
-    _signal.signal(_signal.SIGTERM, _quit_while_loading)
+    for _signum in (_signal.SIGINT, _signal.SIGTERM):
+        if _signal.getsignal(_signum) is not _signal.SIG_IGN:  # nohup, a background job: still ignored
+            _signal.signal(_signum, _quit_while_loading)
 
 __version__ = '0.1.0'
 

@@ -26,6 +26,7 @@ from .titles import break_title_line
 
 # A page template is a few KB; a larger "template" is not one.
 MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_BROKEN_TITLE_LINES = 5
 
 
 TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
@@ -43,6 +44,12 @@ def title_filter(fonts: list[FontSpec]):
                 out.append(line)
                 continue
             plain = html_lib.unescape(str(line))
+            if len(plain) > MAX_BROKEN_TITLE_LINES * measure:
+                # The breaker weighs every arrangement of lines, which grows exponentially
+                # with their number (160 characters took 73 s): a title this long is set by
+                # the renderer's own line breaking.
+                out.append(Markup.escape(plain))
+                continue
             out.extend(Markup.escape(part) for part in break_title_line(plain, measure, width))
         return out
     return break_title

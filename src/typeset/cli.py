@@ -83,13 +83,17 @@ def _interrupt(signum, frame):
 class _Command(click.Group):
     def main(self, args=None, *rest, **kwargs):
         if args is None:  # the real command line (tests pass their arguments)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            signal.signal(signal.SIGTERM, _interrupt)
+            for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, _interrupt)):
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    signal.signal(signum, handler)
         try:
             return super().main(args, *rest, **kwargs)
         except KeyboardInterrupt:  # before or after a command runs: no traceback either
             _error('interrupted')
             sys.exit(130)
+        finally:
+            if args is None:  # the command is done: a Ctrl-C while Python exits changes nothing
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @click.group(cls=_Command)

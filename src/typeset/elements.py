@@ -97,6 +97,37 @@ def format_of(meta: dict) -> str:
     return FORMATS.get(value, value)
 
 
+def signed_by(offices: list[str], names: list[str], seals: list[str]) -> list[dict]:
+    """A 令's signatures (GB/T 9704 7.3.5.3, 10.2): one line for each organ's 签发人, lead
+    organ first: the office in full (`signature`), the name (`signer`), and the 签名章
+    image (`seal`) pressed on the name."""
+    count = max(len(offices), len(names), len(seals))
+    padded = [items + [''] * (count - len(items)) for items in (offices, names, seals)]
+    return [{'office': o, 'name': n, 'seal': s} for o, n, s in zip(*padded)]
+
+
+POSITIONS = {'外侧': 'outer', '居中': 'centre', 'center': 'centre'}
+
+
+def folio(value) -> str:
+    """The page number as the value of a CSS `content` (the style's @page margin boxes
+    read it as --folio): the first number of `第1页` is the page's, a second (`1/6`) the
+    count of pages, the rest kept as written."""
+    from .frontmatter import folio_none
+    if value is None:
+        return ''   # the style's own
+    if folio_none(value):
+        return 'none'
+    parts = re.split(r'(\d+)', str(value))
+    out = []
+    for k, part in enumerate(parts):
+        if k % 2:
+            out.append('counter(page)' if k == 1 else 'counter(pages)')
+        elif part:
+            out.append('"' + part.replace('\\', '\\\\').replace('"', '\\"') + '"')
+    return ' '.join(out)
+
+
 def template_values(meta: dict, attachment_list: list[Attachment], body_html: str = '') -> dict:
     """The 公文's elements as the templates read them (`gongwen.*`); `body` is the body
     without the attachments written in it."""
@@ -110,6 +141,9 @@ def template_values(meta: dict, attachment_list: list[Attachment], body_html: st
     note = str(meta.get('note') or '').strip()
     if note and not (note.startswith(('（', '(')) and note.endswith(('）', ')'))):
         note = f'（{note}）'
+    signers = as_list(meta.get('signer'))
+    signatures = as_list(meta.get('signature'))
+    seals = as_list(meta.get('seal'))
     cc = '，'.join(as_list(meta.get('cc')))
     if cc and cc[-1] not in '。.':
         cc += '。'
@@ -122,17 +156,22 @@ def template_values(meta: dict, attachment_list: list[Attachment], body_html: st
         'issuers': issuers,
         'mark': mark,
         'doc_no': str(meta.get('doc_no') or '').strip(),
-        'signers': as_list(meta.get('signer')),
+        # a 令's 签发人 signs at the end (signed_by), not in the 版头
+        'signers': [] if fmt == 'order' else signers,
         'addressee': str(meta.get('addressee') or '').strip(),
         'attachments': attachment_list,
         'attendance': [(label, '、'.join(as_list(meta.get(key))))
                        for key, label in (('present', '出席'), ('absent', '请假'), ('attending', '列席'))
                        if as_list(meta.get(key))],
-        'signatures': as_list(meta.get('signature')),
+        'signatures': signatures,
+        'signed_by': signed_by(signatures, signers, seals) if fmt == 'order' else [],
         'date': written_date(meta.get('date')),
-        'seals': as_list(meta.get('seal')),
+        'seals': seals,
         'note': note,
         'cc': cc,
         'printer': str(meta.get('printer') or '').strip(),
         'print_date': written_date(meta.get('print_date')),
+        'folio': folio(meta.get('page_numbers')),
+        'folio_position': POSITIONS.get(meta.get('page_number_position'),
+                                        meta.get('page_number_position') or 'outer'),
     }

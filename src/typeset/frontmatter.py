@@ -66,6 +66,24 @@ def _attachments(key: Key, value) -> str | None:
     return None
 
 
+def folio_none(value) -> bool:
+    """`page_numbers: none` (or 无, or false): no page numbers."""
+    return value is False or value in ('none', '无')
+
+
+def _folio(key: Key, value) -> str | None:
+    """A page number as it should read on page 1 of 6: `— 1 —`, `第1页`, `1/6`, or none."""
+    if value is None or folio_none(value):
+        return None
+    text = str(value)
+    numbers = re.findall(r'\d+', text)
+    if isinstance(value, SCALAR) and 1 <= len(numbers) <= 2 and len(text) <= 24 \
+            and not any(c < ' ' or c == '\x7f' for c in text):
+        return None
+    return (f'{key.name} must show page 1 (of 6) as it should be printed, e.g. "— 1 —", "第1页", '
+            f'"1/6", or be none, not {value!r}')
+
+
 def _rules(key: Key, value) -> str | None:
     if value is None or isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, SCALAR)
                                        for k, v in value.items()):
@@ -104,7 +122,7 @@ def parse_date(value) -> datetime.date | None:
 
 
 KINDS = {'text': _text, 'lines': _lines, 'choice': _choice, 'rules': _rules,
-         'attachments': _attachments, 'count': _count, 'date': _date}
+         'attachments': _attachments, 'count': _count, 'date': _date, 'folio': _folio}
 
 # The keys, in the order `typeset` lists them. Each group is a part of the document.
 KEYS: dict[str, Key] = {k.name: k for k in [
@@ -129,15 +147,23 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('issuer_mark', 'text', '发文机关标志 when it is not the organ\'s name, e.g. 温岭市人民政府文件',
         aliases=('发文机关标志',)),
     Key('doc_no', 'text', '发文字号, e.g. 温政发〔2026〕12号', aliases=('发文字号', '文号')),
-    Key('signer', 'lines', '签发人 of an 上行文: one name or a list', aliases=('签发人',)),
+    Key('signer', 'lines', '签发人 of an 上行文: one name or a list (a 令: who signs, typed where '
+        'there is no 签名章)', aliases=('签发人',)),
     # the 主体 (GB/T 9704 7.3)
     Key('addressee', 'text', '主送机关, set flush left under the title', aliases=('主送机关', '主送')),
     Key('attachments', 'attachments', '附件说明: a list of titles, or of {title, file} where file is a '
         'manuscript beside this one, set as the attachment', aliases=('附件',)),
-    Key('signature', 'lines', '发文机关署名: one organ or several', aliases=('署名', '发文机关署名')),
-    Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ',
-        aliases=('印章',)),
+    Key('signature', 'lines', '发文机关署名: one organ or several (a 令: the 签发人\'s office in full)',
+        aliases=('署名', '发文机关署名')),
+    Key('seal', 'lines', '印章: an image (PNG, SVG) beside the manuscript, or one per organ '
+        '(a 令: the 签名章)', aliases=('印章',)),
     Key('note', 'text', '附注, set in （） under the date', aliases=('附注',)),
+    # 页码 (GB/T 9704 7.5)
+    Key('page_numbers', 'folio', '页码 as page 1 (of 6) should read: "— 1 —" (the default), "第1页", '
+        '"1/6" (the second number the page count), or none', aliases=('页码',)),
+    Key('page_number_position', 'choice', '页码 outer (the default: 单页码居右、双页码居左, one '
+        'character in) or centre', choices=('outer', 'centre', 'center', '外侧', '居中'),
+        aliases=('页码位置',)),
     # 纪要格式 (GB/T 9704 10.3): who took part, listed after the body
     Key('present', 'lines', '纪要: 出席 (names, or one line of text)', aliases=('出席',)),
     Key('absent', 'lines', '纪要: 请假', aliases=('请假',)),

@@ -110,6 +110,11 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     from .cjk import image_names
     # Folders in a fixed order (the manuscript's first), so the names do not depend on them.
     folders = [base_url, *sandbox.roots, *sorted({Path(p).parent for p in sandbox.files})]
+    # WeasyPrint keeps a document's fonts in a temporary folder it removes only when the
+    # configuration is collected (never after Ctrl-C or SIGTERM): every temporary file of
+    # the render goes into a folder of ours, removed whatever happens.
+    work = tempfile.mkdtemp(prefix='typeset-render-')
+    previous_tempdir, tempfile.tempdir = tempfile.tempdir, work
     try:
         with warnings.catch_warnings(record=True) as caught, image_names.relative_to(folders):
             from PIL import Image
@@ -150,11 +155,8 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
         logger.propagate = propagate
-        # WeasyPrint keeps the fonts of a document in a temporary folder it removes only
-        # when the configuration is collected: never after Ctrl-C or SIGTERM.
-        folder = getattr(font_config, '_folder', None)
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+        tempfile.tempdir = previous_tempdir
+        shutil.rmtree(work, ignore_errors=True)
     refused = [f.extra['url'] for f in sandbox.refused if 'url' in f.extra]
     messages = [m for m in handler.messages if not any(url in m for url in refused)]
     messages += [str(w.message) for w in caught if w.category.__name__ == 'DecompressionBombWarning']

@@ -55,7 +55,10 @@ NETWORK_SCHEMES = {'http', 'https', 'ftp', 'ftps', 'ws', 'wss', 'gopher'}
 # larger (Noto Serif CJK is 25 MB), so `files` have their own bound.
 MAX_RESOURCE_BYTES = 64 * 1024 * 1024
 MAX_PROJECT_FILE_BYTES = 256 * 1024 * 1024
-STYLE_SHEET_SUFFIXES = ('.css',)
+# What a style's folder may give besides the style itself: sheets it imports, and the
+# images and fonts a house style uses; never other kinds of file lying there.
+STYLE_SHEET_SUFFIXES = ('.css', '.png', '.jpg', '.jpeg', '.gif', '.svg', '.webp',
+                        '.otf', '.ttf', '.woff', '.woff2')
 TEMPLATE_SUFFIXES = ('.html',)
 
 
@@ -162,7 +165,7 @@ def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False) ->
         chunks, size = [], 0
         while size <= limit:
             # One read for a whole file of the size fstat gave (fonts are tens of MB).
-            chunk = os.read(fd, max(st.st_size - size, 0) + (1 << 16))
+            chunk = os.read(fd, min(limit + 1 - size, max(st.st_size - size, 0) + (1 << 16)))
             if not chunk:
                 break
             chunks.append(chunk)

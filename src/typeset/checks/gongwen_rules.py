@@ -24,6 +24,7 @@ RULES = {
     'colophon-page': ('error', 'the 版记 is not at the foot of the last page, or that page is odd'),
     'seal': ('error', 'a seal image unreadable, outside the manuscript\'s folder, or alone on a page'),
     'format-elements': ('warning', 'an element the format does not print (a 信函 has no 印发 line)'),
+    'element-not-printed': ('error', 'an element given in the front matter whose text is not in the PDF'),
 }
 # Elements a format leaves out (GB/T 9704 10.1: the 信函's 版记 has no 印发机关 and 印发日期).
 NOT_PRINTED = {'letter': ('printer', 'print_date')}
@@ -32,8 +33,10 @@ DOC_NO = re.compile(r'〔(\d{4})〕([1-9]\d*)号$')
 WRONG_BRACKETS = re.compile(r'[\[\]【】()（）［］{}〖〗]')
 WRITTEN_DATE = re.compile(r'^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$')
 ATTACHMENT_LABEL = re.compile(r'^#*\s*附件\s*(\d*)\s*$')
-# An image this wide (pt, about 21 mm) is a seal, not an icon in the text.
-SEAL_MIN_WIDTH = 60
+# An image this wide (pt, about 21 mm) is a seal, not an icon in the text; a 令's 签名章
+# (a name stamp, 15 mm high) may be as narrow as it is high.
+SEAL_MIN_WIDTH = {'order': 40}
+SEAL_MIN_WIDTH_DEFAULT = 60
 FENCE = re.compile(r'^\s*(```|~~~)')
 
 
@@ -121,6 +124,7 @@ def numbering_sequence(source) -> list[Finding]:
     and is not skipped (一、 then （1） with no （一） between)."""
     out: list[Finding] = []
     last: dict[int, int] = {}
+    before: dict[int, int] = {}   # the count before the last heading without numbering
     deepest = 0
     for line, text, heading in _body_lines(source):
         if ATTACHMENT_LABEL.match(text):
@@ -128,10 +132,13 @@ def numbering_sequence(source) -> list[Finding]:
         found = numbering(text) if not raw_indent(source, line) else None
         if found is None:
             if heading:  # a part without numbering (## 过去五年) starts the count afresh
+                before = {**before, **last} if last else before
                 last, deepest = {}, 0
             continue
         rank, value, token = found
         expected = last.get(rank, 0) + 1
+        if not last and value == before.get(rank, 0) + 1:
+            expected = value   # or a heading without numbering was a section of its own (## 段落)
         if deepest and rank > deepest + 1:
             out.append(_finding('numbering-sequence', f'{token} opens level {rank} under level {deepest}: '
                                 f'a level is skipped', source, line=line, col=1))
@@ -222,8 +229,9 @@ def _readable_image(path: Path) -> bool:
 
 def format_elements(source) -> list[Finding]:
     fmt = format_of(source.meta)
-    return [_finding('format-elements', f'{key} is not printed in the {fmt} format (GB/T 9704 10)',
-                     source, key)
+    return [_finding('format-elements', f'{key} is given but not printed: the {fmt} format has no place '
+                     'for it (GB/T 9704 10.1: a 信函\'s 版记 has no 印发 line); leave it out', source, key,
+                     col=_value_col(source, key, str(source.meta.get(key)).strip()))
             for key in NOT_PRINTED.get(fmt, ()) if source.meta.get(key)]
 
 
@@ -281,9 +289,10 @@ def seal_pages(source, pages: list[Page], pdf_path) -> list[Finding]:
     out = []
     drawn = False
     signatures = set(as_list(source.meta.get('signature')))
+    least = SEAL_MIN_WIDTH.get(format_of(source.meta), SEAL_MIN_WIDTH_DEFAULT)
     with pdfplumber.open(str(pdf_path)) as pdf:
         for page in pdf.pages:
-            seals = [im for im in page.images if (im['x1'] - im['x0']) > SEAL_MIN_WIDTH]
+            seals = [im for im in page.images if (im['x1'] - im['x0']) > least]
             if not seals:
                 continue
             drawn = True
@@ -299,5 +308,38 @@ def seal_pages(source, pages: list[Page], pdf_path) -> list[Finding]:
     return out
 
 
+# The elements whose text the templates print, each item as it is written out; a 令's
+# signer is its 签名章 when it has one.
+PRINTED = ('copy_no', 'classification', 'urgency', 'issuer_mark', 'doc_no', 'signer', 'addressee',
+           'signature', 'date', 'note', 'present', 'absent', 'attending', 'cc', 'printer', 'print_date')
+
+
+def elements_printed(source, pdf_path) -> list[Finding]:
+    """Every element the front matter gives stands in the PDF, so that nothing of the
+    manuscript is lost silently (what a format leaves out is `format-elements`'s)."""
+    from ..elements import written_date
+    meta = source.meta
+    fmt = format_of(meta)
+    skip = set(NOT_PRINTED.get(fmt, ()))
+    if fmt == 'order' and as_list(meta.get('seal')):
+        skip.add('signer')
+    keys = [k for k in PRINTED if k not in skip and meta.get(k)]
+    if not keys:
+        return []
+    import pdfplumber
+    with pdfplumber.open(str(pdf_path)) as pdf:
+        printed = ''.join(c['text'] for page in pdf.pages for c in page.chars)
+    printed = re.sub(r'\s', '', printed)
+    out = []
+    for key in keys:
+        for item in as_list(meta.get(key)):
+            shown = written_date(item) if key in ('date', 'print_date') else item
+            if re.sub(r'\s', '', shown).strip('（）()。') not in printed:
+                out.append(_finding('element-not-printed', f'{key} {item} is not in the PDF', source, key,
+                                    col=_value_col(source, key, item)))
+    return out
+
+
 def verify(source, pages: list[Page], pdf_path) -> list[Finding]:
-    return colophon(source, pages, pdf_path) + seal_pages(source, pages, pdf_path)
+    return colophon(source, pages, pdf_path) + seal_pages(source, pages, pdf_path) \
+        + elements_printed(source, pdf_path)
