@@ -124,16 +124,31 @@ def test_one_baseline_grid_across_bands(seed_page):
                 assert steps == pytest.approx(round(steps), abs=0.02), ln.text
 
 
-def test_seed_columns_end_within_two_lines(seed_page):
+def test_seed_columns_end_level(seed_page):
     """On the seed the first column of band 2 can only end after 15 lines or after 21 (a
-    three-line heading and its two lines), and the band holds 118: it cannot end level,
-    even with a line of white opened at a 小标题 (its lines stay on the grid: see above).
-    No band is more than two lines apart, and no column is left empty (it was three)."""
+    three-line heading and its two lines), and the band holds 118: it ends level when the
+    小标题 heading that column stands in two lines of white, one above and one under it
+    (占行, its lines on the grid). Band 1 has no heading where white would help, its
+    paragraphs cannot be set a line longer or shorter without loose lines, and a
+    paragraph's first line alone at a column foot does not help either (under a 小标题
+    that would be 背题): two lines apart there. No column is left empty."""
     page, = read_columns(seed_page)
-    for band in (b for b in page.bands if any(b)):
+    bands = [b for b in page.bands if any(b)]
+    for band, lines in zip(bands, (2, 1)):
         assert all(band) and len(band) == COLUMNS
         bottoms = [col[-1].baseline for col in band]
-        assert max(bottoms) - min(bottoms) <= 2 * PITCH + 0.1
+        assert max(bottoms) - min(bottoms) <= lines * PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
+    # no 小标题 stands at a column foot over fewer than two lines of its text
+    for band in bands:
+        for col in band:
+            heads = [k for k, ln in enumerate(col) if 'Hei' in ln.chars[-1]['fontname']]
+            if heads:
+                assert len(col) - 1 - heads[-1] >= 2, col[heads[-1]].text
+    # the heading at the head of band 2's first column stands one line down, its text
+    # two lines down, both on the grid
+    first = bands[1][0]
+    assert first[0].baseline == pytest.approx(bands[1][1][0].baseline + PITCH, abs=0.1)
+    assert first[3].baseline - first[2].baseline == pytest.approx(2 * PITCH, abs=0.1)
 
 
 def test_plain_columns_balance_to_one_line(tmp_path):
@@ -286,3 +301,38 @@ def test_masthead_closes_with_one_rule_across_the_type_area(seed_page):
         assert r['x0'] <= covered[1] + 0.5, 'a gap in the rule under the 报眉'
         covered = covered[0], max(covered[1], r['x1'])
     assert covered[0] == pytest.approx(10 * MM, abs=1) and covered[1] == pytest.approx(410 * MM, abs=1)
+
+
+def test_picture_with_caption_spans_the_columns(tmp_path):
+    """A picture with a title (`![alt](photo.png "图注")`) is set across the middle
+    columns between two bands, cropped to the grid, its caption under it; `typeset check`
+    reads the caption in its place, and the bands above and below it end level."""
+    from PIL import Image
+    Image.new('RGB', (60, 40), (40, 90, 160)).save(tmp_path / 'photo.png')
+    unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
+    paras = '\n\n'.join(unit * (1 + i % 4) for i in range(16))
+    caption = '委员们在全会期间围绕政府工作报告认真开展协商讨论，建言献策。（记者 林青 摄）'
+    src = tmp_path / 'photo.md'
+    src.write_text(f'---\ntitle: 图片\nstyle: newspaper\n---\n\n{paras}\n\n'
+                   f'![会场](photo.png "{caption}")\n\n{paras}\n', encoding='utf-8')
+    report = typeset.check(src, tmp_path / 'photo.pdf')
+    assert not [str(f) for f in report.findings if f.severity == 'error']
+    with pdfplumber.open(tmp_path / 'photo.pdf') as pdf:
+        page = pdf.pages[0]
+        image, = page.images
+        assert image['x1'] - image['x0'] == pytest.approx(475.94, abs=1)
+        # cropped (object-fit: cover, drawn centred and clipped) to 16 lines: the
+        # caption's line is the 17th
+        crop = (image['top'] + image['bottom']) / 2 + 8 * PITCH
+        under = [c for c in page.chars if crop < c['top'] < crop + PITCH]
+    assert without_space(''.join(c['text'] for c in under)) == without_space(caption)
+    page, = read_columns(tmp_path / 'photo.pdf')
+    bands = [b for b in page.bands if any(b)]
+    assert len(bands) == 2
+    for band in bands:
+        assert all(band) and len(band) == COLUMNS
+        bottoms = [col[-1].baseline for col in band]
+        assert max(bottoms) - min(bottoms) <= PITCH + 0.1
+        # the band under the picture is on the grid of the band above it
+        steps = (band[0][0].baseline - bands[0][0][0].baseline) / PITCH
+        assert steps == pytest.approx(round(steps), abs=0.02)

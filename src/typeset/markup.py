@@ -57,6 +57,7 @@ class CJKTreeprocessor(Treeprocessor):
         self._mark_attachments(root)
         for ol in root.iter('ol'):
             self._list_start(ol)
+        self._figures(root)
         join_words([h for level in HEADINGS for h in root.iter(level)])
 
     @staticmethod
@@ -118,6 +119,27 @@ class CJKTreeprocessor(Treeprocessor):
                 el.set('class', 'attachment-label')
                 if k + 1 < len(children) and children[k + 1].tag in ('p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'):
                     children[k + 1].set('class', 'attachment-title')
+
+    @staticmethod
+    def _figures(root):
+        """A picture with a title standing alone in its paragraph (`![图](a.jpg "图注")`)
+        is a figure, the title its caption (图片说明), which the page shows and `check`
+        reads like any text."""
+        for parent in root.iter():
+            for k, p in enumerate(list(parent)):
+                if p.tag != 'p' or len(p) != 1 or (p.text or '').strip():
+                    continue
+                img = p[0]
+                title = (img.get('title') or '').strip()
+                if img.tag != 'img' or not title or (img.tail or '').strip():
+                    continue
+                figure = etree.Element('figure')
+                figure.tail = p.tail
+                del img.attrib['title']
+                img.tail = None
+                figure.append(img)
+                etree.SubElement(figure, 'figcaption').text = title
+                parent[k] = figure
 
     @staticmethod
     def _list_start(ol):

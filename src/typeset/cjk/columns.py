@@ -32,10 +32,25 @@ function untouched; the patches are installed by ``typeset.cjk.install`` for Wea
 """
 from math import ceil
 
+from . import breaker
 from .settings import _length, _tokens
 
 GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
+# The passes of the balancing search: (the text may end before the last column, column
+# bottoms within so many lines, columns that may have a paragraph a line longer or
+# shorter, the fewest lines of a paragraph at a column foot[, bands of at most so many
+# lines]). White at a 小标题 first, then a paragraph loosened or tightened, then a
+# paragraph's first line alone at the foot of a column (indented, it reads as the start
+# of a paragraph; the last line alone at a column head, widows, stays refused), as a
+# page editor makes up a short column before he lets the columns end apart.
+# A band of a few short lines (a lead-in of one- to three-line paragraphs that widows
+# and orphans keep whole) ends level in fewer columns before it ends apart in all.
+SHORT_BAND = 4          # lines
+PASSES = ((False, 1, 0, None), (False, 1, 1, None), (False, 1, 2, None),
+          (True, 1, 0, None, SHORT_BAND), (False, 1, 0, 1), (False, 2, 0, None),
+          (False, 3, 0, None), (True, 1, 0, None), (True, 2, 0, None))
+LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
 
@@ -246,7 +261,10 @@ class _Multicol:
         if not fits:
             heights, white = [full] * self.count, [0] * self.count
         else:
-            heights, white = self.balanced_heights(children, top, full, skip_stack, consumed)
+            heights, white, orphans = self.balanced_heights(children, top, full, skip_stack,
+                                                            consumed)
+            with _orphans(children, orphans):
+                return self.place(children, top, heights, white, skip_stack, page_is_empty)
         return self.place(children, top, heights, white, skip_stack, page_is_empty)
 
     def fit_full_height(self, children, top, skip_stack):
@@ -254,7 +272,7 @@ class _Multicol:
         calls shrink the page; as WeasyPrint does, try again with their height."""
         while True:
             height = self.available(top)
-            resume, consumed, footnotes, _ = self.trial(
+            resume, consumed, footnotes, _, _ = self.trial(
                 children, top, [height] * self.count, skip_stack, page_is_empty=True)
             if footnotes not in self.footnote_heights:
                 self.footnote_heights.append(footnotes)
@@ -271,66 +289,86 @@ class _Multicol:
         within the tolerance of B (a heading kept with its text, widows, orphans) cuts
         the branch, unless it can be brought down by opening a line of white at its
         小标题 (``--column-stretch``: a heading's 占行 grows by a line, as a newspaper
-        makes up a short column). Each column is laid out once per start and height
-        (memoised), so the search costs a few layouts of the band, not one per
-        combination."""
+        makes up a short column), or, in a later pass, by setting one of its paragraphs
+        a line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks,
+        never a loose line or a 孤字). Each column is laid out once per start, height
+        and paragraph so set (memoised), so the search costs a few layouts of the band,
+        not one per combination."""
         pitch, count = self.pitch, self.count
         lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
         most = int(full // pitch + 1e-6)
-        memo, budget = {}, [0]
+        memo, budget, found_changes, orphans = {}, [0], {}, [None]
 
-        def column(start, height):
-            key = (_frozen(start), height)
+        def column(start, height, hint=None):
+            key = (_frozen(start), height, hint, orphans[0])
             if key not in memo:
                 if budget[0] <= 0:
                     raise _OverBudget
                 budget[0] -= 1
-                resume, used, _, stretch = self.trial(children, top, [height * pitch], start,
-                                                      page_is_empty=False)
+                with _loosened([hint]), _orphans(children, orphans[0]):
+                    resume, used, _, stretch, laid = self.trial(
+                        children, top, [height * pitch], start, page_is_empty=False)
                 # nothing placed: no column of this height can start here
-                memo[key] = (resume, used[0] / pitch, stretch[0]) if used else (start, None, 0)
+                memo[key] = ((resume, used[0] / pitch, stretch[0], laid[0]) if used
+                             else (start, None, 0, None))
             return memo[key]
 
-        def search(start, left, bottom, tolerance, fewer):
+        def changes(start, height):
+            key = (_frozen(start), height, orphans[0])
+            if key not in found_changes:
+                found_changes[key] = _line_changes(column(start, height)[3])
+            return found_changes[key]
+
+        def search(start, left, bottom, tolerance, fewer, loosen):
             """Heights for the `left` last columns from `start`, or None; with `fewer`,
-            the text may end before the last column (a band too short for all)."""
+            the text may end before the last column (a band too short for all); with
+            `loosen`, so many columns may have a paragraph set a line longer or shorter."""
             for height in (bottom, bottom - 1, bottom - 2):
                 if height < 1:
                     break
-                resume, used, stretch = column(start, height)
-                if used is None:
-                    continue
-                white = max(0, min(stretch, round(bottom - used)))
-                if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
-                    continue
-                if resume is None:
-                    if left == 1 or fewer:
-                        return [(height, white)] + [(height, 0)] * (left - 1)
-                    continue
-                if left > 1 and (rest := search(resume, left - 1, bottom, tolerance, fewer)):
-                    return [(height, white)] + rest
+                hints = [None] + (changes(start, height) if loosen else [])
+                for hint in hints:
+                    resume, used, stretch, _ = column(start, height, hint)
+                    if used is None:
+                        continue
+                    white = max(0, min(stretch, round(bottom - used)))
+                    if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
+                        continue
+                    here = [(height, white, hint)]
+                    if resume is None:
+                        if left == 1 or fewer:
+                            return here + [(height, 0, None)] * (left - 1)
+                        continue
+                    if left > 1 and (rest := search(resume, left - 1, bottom, tolerance,
+                                                    fewer, loosen - (hint is not None))):
+                        return here + rest
             return None
 
         # Every column filled, as level as the rules allow; else a short band (a few
         # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
         # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
         # end level would otherwise be searched through (hundreds of layouts).
-        for fewer, tolerances in ((False, (1, 2, 3)), (True, (1, 2))):
-            for tolerance in tolerances:
-                budget[0] = SEARCH_BUDGET
-                try:
-                    for bottom in range(lines, min(most, lines + 3) + 1):
-                        found = search(skip_stack, count, bottom, tolerance, fewer)
-                        if found:
-                            return [h * pitch for h, _ in found], [w for _, w in found]
-                except _OverBudget:
-                    continue
-        return self.smallest_common_height(children, top, full, skip_stack, lines, most)
+        for fewer, tolerance, loosen, orphans[0], *short in PASSES:
+            budget[0] = SEARCH_BUDGET
+            try:
+                for bottom in range(lines, min(most, lines + 3, *short) + 1):
+                    found = search(skip_stack, count, bottom, tolerance, fewer, loosen)
+                    if found:
+                        # the paragraphs set a line longer or shorter stay so: the
+                        # columns are laid out for real with them, and any later
+                        # layout of the page finds them so
+                        _loosened([hint for _, _, hint in found]).keep()
+                        return ([h * pitch for h, _, _ in found], [w for _, w, _ in found],
+                                orphans[0])
+            except _OverBudget:
+                continue
+        return self.smallest_common_height(children, top, full, skip_stack, lines, most) + (
+            None,)
 
     def smallest_common_height(self, children, top, full, skip_stack, lines, most):
         """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
         for height in range(lines, most + 1):
-            resume, _, _, _ = self.trial(children, top, [height * self.pitch] * self.count,
+            resume, _, _, _, _ = self.trial(children, top, [height * self.pitch] * self.count,
                                          skip_stack, page_is_empty=False)
             if resume is None:
                 return [height * self.pitch] * self.count, [0] * self.count
@@ -346,7 +384,7 @@ class _Multicol:
         """Lay the band out in columns of the given heights and take it back; return
         (where the content resumes after the last column or None, consumed heights,
         height of the footnote area with the footnotes the band called, lines of white
-        each column could open)."""
+        each column could open, the columns as laid out)."""
         from weasyprint.layout.block import block_box_layout, remove_placeholders
         context = self.context
         shapes = len(context.excluded_shapes)
@@ -370,7 +408,7 @@ class _Multicol:
         remove_placeholders(context, laid, [], [])
         while len(context.excluded_shapes) > shapes:
             context.excluded_shapes.pop()
-        return resume, consumed, footnotes, stretch
+        return resume, consumed, footnotes, stretch, laid
 
     def place(self, children, top, heights, white, skip_stack, page_is_empty):
         """The real layout of the band's columns, column i ending heights[i] below top,
@@ -394,6 +432,69 @@ class _Multicol:
         for column in columns:
             column.height = tallest
         return columns, resume
+
+
+def _line_changes(column):
+    """The paragraphs of a laid-out column that may be set a line longer or shorter, the
+    cheapest first, as (text, lines) hints for the paragraph breaker."""
+    if column is None:
+        return []
+    from .pagefill import candidates
+    # every line of a short column's paragraph spaced up to the limit is dearer than a
+    # 孤字 to page fill, and still what a newspaper does before it leaves columns apart
+    longer, shorter, inner = candidates(column, whole=True, limit=breaker.COST_LOOSE)
+    changes = sorted(longer + shorter + inner[:1])[:LINE_CHANGES]
+    return [(text, lines) for _, text, lines in changes]
+
+
+class _loosened:
+    """Paragraphs set to a number of lines (breaker.current.looseness) while a column is
+    laid out, as before afterwards, unless kept."""
+
+    def __init__(self, hints):
+        self.hints = [hint for hint in hints if hint is not None]
+
+    def keep(self):
+        breaker.current.looseness.update(self.hints)
+
+    def __enter__(self):
+        looseness = breaker.current.looseness
+        self.saved = {text: looseness.get(text) for text, _ in self.hints}
+        looseness.update(self.hints)
+
+    def __exit__(self, *exc):
+        looseness = breaker.current.looseness
+        for text, lines in self.saved.items():
+            if lines is None:
+                looseness.pop(text, None)
+            else:
+                looseness[text] = lines
+
+
+class _orphans:
+    """The band's paragraphs laid out with `lines` orphans (None: their own), as before
+    afterwards. Sibling paragraphs share one style: each gets its own copy meanwhile."""
+
+    def __init__(self, children, lines):
+        from weasyprint.formatting_structure import boxes
+        # a paragraph under a 小标题 keeps its orphans (a heading over one line at a
+        # column foot is 背题)
+        free = [child for k, child in enumerate(children) if not (
+            k and children[k - 1].style['break_after'] in ('avoid', 'avoid-page'))]
+        self.boxes = [] if lines is None else [
+            box for child in free for box in [child, *getattr(child, 'descendants', list)()]
+            if isinstance(box, boxes.BlockContainerBox) and box.style['orphans'] > lines]
+        self.lines = lines
+
+    def __enter__(self):
+        self.saved = [box.style for box in self.boxes]
+        for box in self.boxes:
+            box.style = box.style.copy()
+            box.style['orphans'] = self.lines
+
+    def __exit__(self, *exc):
+        for box, style in zip(self.boxes, self.saved):
+            box.style = style
 
 
 def _px(value, style, width):
@@ -427,27 +528,32 @@ def _last_line_bottom(column):
 def _stretchable(column):
     """The column's blocks that may take lines of white (``--column-stretch: N``), each
     repeated as many times as it may take lines; a block at the head of the column takes
-    one at most (under it, a hole between a heading and its text shows)."""
+    two at most (one under it and one above: more, and a hole shows)."""
     out = []
     flow = [child for child in column.children if child.is_in_normal_flow()]
     for k, child in enumerate(flow):
         tokens = _tokens(child.style, STRETCH_PROPERTY)
         if tokens and tokens[0].type == 'number' and tokens[0].is_integer:
-            out.extend([child] * max(0, min(tokens[0].int_value, 1 if k == 0 else 99)))
+            out.extend([child] * max(0, min(tokens[0].int_value, 2 if k == 0 else 99)))
     return out
 
 
 def _open_white(column, lines, pitch):
     """Open `lines` lines of white in a column, at its stretchable blocks in turn: above
-    one, or under it when it heads the column (a heading at the head of a column stands
-    level with its neighbours). The column's breaks stay as they are: its content only
+    one, or, when it heads the column, first under it (a heading at the head of a column
+    stands level with its neighbours) and then above it. The column's breaks stay as they are: its content only
     moves down, whole lines, on the grid."""
     flow = [child for child in column.children if child.is_in_normal_flow()]
     stretchable = _stretchable(column)
+    opened = {}
     for n in range(lines):
         block = _nth_opening(stretchable, n)
         k = flow.index(block)
-        for child in flow[k + 1 if k == 0 else k:]:
+        # at the head of a column: the first line under the heading, the second above
+        # it, so that it stands centred in its white (占三行)
+        under = k == 0 and not opened.get(k)
+        opened[k] = opened.get(k, 0) + 1
+        for child in flow[k + 1 if under else k:]:
             child.translate(dy=pitch)
         column.height += pitch
 

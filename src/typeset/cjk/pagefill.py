@@ -132,7 +132,7 @@ def _attempts(page, rows):
     One line more on each of the ``rows`` cheapest paragraphs begun on the page (拉行); one line less on the cheapest (缩行: what follows may then fit, a
     heading with its lines or a paragraph kept whole by widows/orphans); the next
     cheapest one line more."""
-    longer, shorter, inner = _candidates(page)
+    longer, shorter, inner = candidates(page.children[0])
     tried = []
     if longer:
         tried.append(dict((text, count) for _, text, count in longer[:rows]))
@@ -147,11 +147,13 @@ def _attempts(page, rows):
     return tried[:ATTEMPTS]
 
 
-def _candidates(page):
-    """Paragraphs begun on the page, (extra cost, text, lines) for one line more and for
-    one line less, cheapest first; never a 孤字 or a loose line."""
+def candidates(root, whole=False, limit=breaker.COST_GUZI):
+    """Paragraphs begun in `root` (a page's root box, a newspaper column), (extra cost,
+    text, lines) for one line more and for one line less, cheapest first; never a 孤字
+    or a loose line, nor a change dearer than `limit`. With `whole`, only paragraphs
+    that also end in it."""
     seen = {}
-    for line in _lines(page.children[0], []):
+    for line in _lines(root, []):
         for leaf in _text_leaves(line):
             para = getattr(leaf, '_cjk_para', None)
             place = getattr(leaf, '_cjk_line', None)
@@ -161,7 +163,7 @@ def _candidates(page):
     longer, shorter, inner = [], [], []
     for text, (para, indices) in seen.items():
         _, metrics, first, measure, paragraph_end, gaps, count, cost = para
-        if 0 not in indices:
+        if 0 not in indices or (whole and count - 1 not in indices):
             continue    # begun on the page before, which stands as it is
         # A paragraph split at the foot takes part too: when widows held its tail
         # back, a line more lets one more line stay on this page.
@@ -176,7 +178,7 @@ def _candidates(page):
             if lines is None or any(line.guzi for line in lines):
                 continue
             extra = sum(line.cost for line in lines) - cost
-            if extra < breaker.COST_GUZI:
+            if extra < limit:
                 out.append((extra, text, wanted))
     longer.sort()
     shorter.sort()
