@@ -15,6 +15,7 @@ from typeset.checks import check
 from typeset.cjk import breaker
 
 from test_cjk import CELL, HAN, MM, body_lines, indent_cells, page_left, read_lines
+from conftest import CORPUS
 
 FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'breaker'
 LOOSE = 1.125 * CELL
@@ -135,7 +136,7 @@ def test_breaker_costs_order():
 # -- page fill ------------------------------------------------------------------------
 
 PITCH = 225 * MM / 22
-CORPUS_04 = Path('/work/shared/corpus/04-state-council-notice-1994-foreign-enterprise-tax.md')
+CORPUS_04 = CORPUS / '04-state-council-notice-1994-foreign-enterprise-tax.md'
 
 
 @pytest.fixture(scope='module')

@@ -26,6 +26,7 @@ import typeset
 from typeset import cli
 from typeset.errors import InputError
 from test_safety import pdf_everything, pdf_text, png
+from conftest import CORPUS
 
 TYPESET = Path(sys.executable).parent / 'typeset'
 GIT = shutil.which('git')
@@ -465,7 +466,7 @@ def test_8_ctrl_c_early_prints_no_traceback(tmp_path, delay):
 def test_8_sigterm_cleans_the_part_file_and_the_renderers_temporary_folder(tmp_path):
     tmp = tmp_path / 'tmp'
     tmp.mkdir()
-    src = Path('/work/shared/corpus/02-jiangxi-gov-work-report-2026.md')
+    src = CORPUS / '02-jiangxi-gov-work-report-2026.md'
     if not src.is_file():
         pytest.skip('corpus not present')
     out = tmp_path / 'out' / 'doc.pdf'
