@@ -84,3 +84,16 @@ def test_check_fetches_nothing_the_build_refused(tmp_path):
     rules = [f.rule for f in result.findings]
     assert 'resource-outside-project' in rules
     assert 'text-mismatch' not in rules, [str(f) for f in result.findings]
+
+
+def test_the_builds_own_findings_are_graded_by_the_documents_checks(tmp_path):
+    """A rule the build reports (here a missing image) may be graded or switched off in
+    `checks:` like any other; it used to be an "unknown rule" error, and a grade was ignored."""
+    src = tmp_path / 'doc.md'
+    body = '\n\n正文。\n\n![图](missing.png)\n'
+    src.write_text('---\nchecks:\n  resource-missing: warning\n---' + body, encoding='utf-8')
+    missing = [f for f in check(src, tmp_path / 'a.pdf').findings if f.rule == 'resource-missing']
+    assert missing and {f.severity for f in missing} == {'warning'}
+    src.write_text('---\nchecks:\n  resource-missing: off\n  image-not-loaded: off\n---' + body,
+                   encoding='utf-8')
+    assert not [f for f in check(src, tmp_path / 'b.pdf').findings if f.rule == 'resource-missing']

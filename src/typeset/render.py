@@ -78,7 +78,7 @@ LAST_PAGE_EVEN = 'data-last-page="even"'
 
 
 def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]],
-               output: Path, sandbox: Sandbox, metadata_date: str | None = None,
+               output: Path, sandbox: Sandbox,
                attachments: list[Attachment] = (), renderer=None) -> RenderResult:
     """Lay out and write the PDF atomically. `stylesheets` are (css text, base path) pairs;
     `renderer` is the warm renderer to use (default: the process's, see warm.py)."""

@@ -380,7 +380,7 @@ class Sandbox:
         elif path is not None:
             self.refuse(target, 'outside the project; the text is kept', what='removed the link to')
         else:
-            self.refuse(target, f'only http, https, mailto and tel links are kept; the text is kept',
+            self.refuse(target, 'only http, https, mailto and tel links are kept; the text is kept',
                         rule=RULE_LINK, severity='warning', what='removed the link to')
         return False
 

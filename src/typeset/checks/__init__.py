@@ -20,15 +20,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Finding, InputError
+from ..sandbox import RULE_ATTACHMENT, RULE_LINK, RULE_MISSING, RULE_OUTSIDE, RULE_TOO_LARGE
 from . import diff, gongwen_rules, pdf_rules, source_rules
 
 SEVERITIES = ('error', 'warning', 'info')
 ALL_RULES = {r.id: (r.severity, r.description) for r in source_rules.RULES}
 ALL_RULES.update(pdf_rules.RULES)
 ALL_RULES.update(gongwen_rules.RULES)
-# Findings the build itself makes (pipeline, render).
-ALL_RULES.setdefault('glyph-missing', ('error', 'a character no configured font has'))
-ALL_RULES.setdefault('resource-outside-project', ('error', 'a resource the sandbox refused'))
+# Findings the build itself makes (pipeline, render, the sandbox): a document's `checks:`
+# may grade or switch them off like any other rule.
+for rule, severity, description in [
+        ('glyph-missing', 'error', 'a character no configured font has'),
+        ('control-character', 'error', 'a control character in the manuscript'),
+        ('image-not-loaded', 'error', 'an image that could not be used, with the reason'),
+        (RULE_OUTSIDE, 'error', 'a resource the sandbox refused'),
+        (RULE_MISSING, 'error', 'a resource that is not there'),
+        (RULE_TOO_LARGE, 'error', 'a resource over the size limit'),
+        (RULE_LINK, 'warning', 'a link to a local file or an unknown scheme, removed'),
+        (RULE_ATTACHMENT, 'error', 'an attachment not listed under embed:')]:
+    ALL_RULES.setdefault(rule, (severity, description))
 
 
 @dataclass
@@ -134,7 +144,7 @@ def _search(text: str, context: str):
     return hits[0] if len(hits) == 1 else None
 
 
-def check(source_path='source/report.md', output=None, *, style=None, pdf_only: bool = False,
+def check(source_path='source/report.md', output=None, *, style=None,
           source_only: bool = False) -> CheckResult:
     """Lint the source, build the PDF (to `output`, default output/<name>.pdf) and
     verify it. Raises `InputError` for input that cannot be used."""
@@ -163,10 +173,7 @@ def check(source_path='source/report.md', output=None, *, style=None, pdf_only: 
     exp_blocks = blocks_of(source)
     pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks, built.composition)
     pdf_findings += gongwen_rules.verify(source, pages, built.output)
-    findings += _graded(pdf_findings, disabled, severity)
-    for f in built.findings:
-        if f.rule not in disabled:
-            findings.append(f)
+    findings += _graded(pdf_findings + built.findings, disabled, severity)
     times['verify'] = time.perf_counter() - t
     source.place(findings)
     times['total'] = time.perf_counter() - t0

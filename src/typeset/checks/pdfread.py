@@ -326,8 +326,7 @@ def _in_columns(body: list[Line], gutters, area):
     pieces.sort(key=lambda ln: ln.base)
     gaps = sorted(b.base - a.base for a, b in zip(pieces, pieces[1:]) if b.base - a.base > 2)
     pitch = gaps[len(gaps) // 2] if gaps else 0
-    bases = [ln.base for ln in pieces]
-    for k, ln in enumerate(pieces):
+    for ln in pieces:
         if ln.column is None or not pitch:
             continue
         alone = not any(o is not ln and abs(o.base - ln.base) < 2 for o in pieces)
