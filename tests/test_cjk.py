@@ -17,6 +17,7 @@ import pytest
 import typeset
 from typeset import cjk
 from typeset.cjk import chars as C
+from typeset.cjk import patches
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'cjk'
@@ -158,11 +159,11 @@ def test_install_is_idempotent_and_pinned():
     cjk.install()
     cjk.install()
     assert cjk.installed()
-    cjk.check_version('70.0')
-    cjk.check_version('70.2.1')
+    patches.check_version('70.0')
+    patches.check_version('70.2.1')
     for version in ('69.9', '71.0', '65.1'):
         with pytest.raises(cjk.UnsupportedWeasyPrint, match='>=70,<71'):
-            cjk.check_version(version)
+            patches.check_version(version)
     assert issubclass(cjk.UnsupportedWeasyPrint, RuntimeError)
 
 

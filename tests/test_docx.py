@@ -125,6 +125,20 @@ def typed_docx(tmp_path_factory) -> Path:
     return path
 
 
+def test_a_closing_line_with_month_13_is_no_date(tmp_path):
+    """2026年13月5日 set right at the end was taken for 成文日期 2026-13-05; it is text."""
+    d = docx.Document()
+    d.add_paragraph('关于开展检查的通知')
+    d.add_paragraph('现将有关事项通知如下。')
+    d.add_paragraph('\t\t\t某某市人民政府')
+    d.add_paragraph('\u3000' * 16 + '2026年13月5日')
+    path = tmp_path / 'month13.docx'
+    d.save(path)
+    source = read_source(path)
+    assert 'date' not in source.meta and 'signature' not in source.meta
+    assert '2026年13月5日' in source.body
+
+
 def build(path: Path, **kwargs):
     out = path.with_suffix('.pdf')
     return out, typeset.build(path, out, **kwargs)

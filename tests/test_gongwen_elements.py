@@ -15,7 +15,7 @@ import pytest
 import typeset
 from typeset.checks import check
 
-from conftest import CORPUS, HAN, MM, ROOT
+from conftest import CORPUS, HAN, MM, ROOT, pdf_text, without_space
 
 FIXTURES = ROOT / 'tests' / 'fixtures' / 'gongwen'
 RED = (0.901961, 0.0, 0.070588)
@@ -444,7 +444,7 @@ BAD = """---
 issuer: 温岭市示例局
 doc_no: 温示发[26]012号
 date: 2026年01月05日
-print_date: 2026年1月
+print_date: 2026年1月6
 attachments: [检查标准。, 日程安排]
 cc: 市政府办公室
 printer: 温岭市示例局办公室
@@ -480,6 +480,28 @@ def test_check_rules_of_a_gongwen_each_with_its_position(tmp_path):
     agree = [f.message for f in by_rule['attachments-agree']]
     assert any('punctuation' in m for m in agree) and any('附件3' in m for m in agree)
     assert all(f.line for f in by_rule['attachments-agree'])
+
+
+@pytest.mark.parametrize('key, value', [('date', '26年1月5日'), ('date', '2026年13月5日'),
+                                        ('print_date', '2026/2/30'), ('成文日期', '2026年1月')])
+def test_a_date_that_is_no_date_is_an_error_at_its_line(tmp_path, key, value):
+    """A 2-digit year was printed as 26年1月5日 and month 13 passed; now the front
+    matter refuses them, naming the line, and no PDF is written."""
+    folder = _project(tmp_path)
+    src = folder / 'doc.md'
+    src.write_text(f'---\ntitle: 通知\n{key}: {value}\n---\n\n正文。\n', encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, folder / 'doc.pdf')
+    assert e.value.line == 3 and 'date' in e.value.message
+    assert not (folder / 'doc.pdf').exists()
+
+
+def test_a_date_is_set_as_the_standard_writes_it(tmp_path):
+    """2026/01/05 and 2026-1-6 are set 2026年1月5日 and 2026年1月6日, without padding zeros."""
+    _, pdf = _build(tmp_path, '---\ntitle: 通知\ndate: 2026/01/05\nprinter: 温岭市示例局办公室\n'
+                              'print_date: "2026-1-6"\n---\n\n正文。\n')
+    text = without_space(pdf_text(pdf))
+    assert '2026年1月5日' in text and '2026年1月6日印发' in text and '01' not in text
 
 
 def test_a_clean_gongwen_has_no_gongwen_findings(tongzhi):

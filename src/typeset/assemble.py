@@ -17,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from . import __version__
+from .chars import HAN_RANGES
 from .elements import written_date
 from .errors import InputError, TypesetError
 from .fonts import FontSpec, family_specs, text_width
@@ -29,7 +30,7 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_BROKEN_TITLE_LINES = 5
 
 
-TITLE_BREAK = re.compile(r'(?<=[\u3400-\u9fff（）《》”])[ \u3000]+(?=[\u3400-\u9fff（《“])')
+TITLE_BREAK = re.compile(f'(?<=[{HAN_RANGES}（）《》”])[ \u3000]+(?=[{HAN_RANGES}（《“])')
 
 
 def title_filter(fonts: list[FontSpec]):

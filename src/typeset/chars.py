@@ -128,6 +128,11 @@ LINE_END_MARKS = frozenset('、') | LINE_END_PROHIBITED_GB
 # U+2060 WORD JOINER: no line break on either side, no width, no glyph in the PDF's text.
 # Headings carry it between the characters of a word that must not be broken.
 WORD_JOINER = '\u2060'
+# What a title names itself (…的通知) and how an issuing body's name ends (…委员会, …厅):
+# a title line is not broken inside either.
+DOCUMENT_KINDS = ('通知|意见|决定|报告|批复|办法|规定|通报|函|请示|公告|通告|纪要|方案|规划|'
+                  '条例|细则|决议|命令|说明|答复')
+ISSUING_BODY_ENDS = '会院部厅局委府办处室组'
 
 
 # --- punctuation width -----------------------------------------------------------------
@@ -138,3 +143,8 @@ WORD_JOINER = '\u2060'
 COMPRESSIBLE = frozenset('，。、：；？！）］｝〕〉》」』】〗’”（［｛〔〈《「『【〖‘“·．')
 # 开明式 keeps the stops full width.
 KAIMING_FULL = frozenset('。！？．')
+# Marks whose blank is on their right (closing, pause and stop marks) and on their left
+# (opening marks) in Chinese fonts, for the marks that meet across two text boxes, where
+# no one glyph's ink is at hand; ？ and ！ are not here: fonts centre them or not.
+BLANK_RIGHT = frozenset('。，、；：）》」』】〕〉”’')
+BLANK_LEFT = frozenset('（《「『【〔〈“‘')

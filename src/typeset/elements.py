@@ -7,7 +7,6 @@ out the way the standard writes them, and attachments read from their manuscript
 """
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,25 +14,19 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .errors import InputError
-
-# 2026-01-05, 2026/1/5, 2026.1.5 or 2026年1月5日 (with or without padding zeros).
-DATE = re.compile(r'^\s*(\d{2,4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*日?\s*$')
-
+from .frontmatter import parse_date
 
 def written_date(value) -> str:
     """A date as GB/T 9704 7.3.5.1 writes it: Arabic numerals, the year in full, month
-    and day without padding zeros (2026年1月5日). Text that is not a date is kept as
-    written, so that `check` can point at it."""
+    and day without padding zeros (2026年1月5日). A date the manuscript already writes
+    with 年 is kept as written, and so is text that is not a date, so that `check` can
+    point at it (front matter refuses a `date` that is not one)."""
     if value is None or value == '':
         return ''
-    if isinstance(value, datetime.date):
-        return f'{value.year}年{value.month}月{value.day}日'
-    text = str(value).strip()
-    m = DATE.match(text)
-    if m and '年' not in text:
-        year, month, day = m.groups()
-        return f'{year}年{int(month)}月{int(day)}日'
-    return text
+    date = parse_date(value)
+    if date is None or '年' in str(value):
+        return str(value).strip()
+    return f'{date.year}年{date.month}月{date.day}日'
 
 
 def as_list(value) -> list[str]:

@@ -130,7 +130,7 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     Key('title', 'lines', 'title, a string or a list of lines as they should be set'),
     Key('subtitle', 'lines', 'line(s) under the title, e.g. the date or the occasion'),
     Key('author', 'text', 'author or issuing body (PDF metadata)'),
-    Key('date', 'text', '成文日期, the date the document is made: 2026-01-05 or 2026年1月5日; '
+    Key('date', 'date', '成文日期, the date the document is made: 2026-01-05 or 2026年1月5日; '
         'set as 2026年1月5日', aliases=('成文日期',)),
     Key('lang', 'text', 'language of the document, default zh-CN'),
     Key('keywords', 'lines', 'PDF keywords'),
@@ -171,7 +171,7 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # the 版记 (GB/T 9704 7.4)
     Key('cc', 'lines', '抄送机关: text, or a list of organs', aliases=('抄送', '抄送机关')),
     Key('printer', 'text', '印发机关', aliases=('印发机关',)),
-    Key('print_date', 'text', '印发日期: 2026-01-06 or 2026年1月6日', aliases=('印发日期',)),
+    Key('print_date', 'date', '印发日期: 2026-01-06 or 2026年1月6日', aliases=('印发日期',)),
     # a newspaper page: the headline block around the title
     Key('kicker', 'lines', '引题, the line(s) above a newspaper headline', aliases=('引题',)),
     Key('byline', 'lines', '报告人 or 记者 line under a newspaper headline', aliases=('报告人',)),

@@ -21,13 +21,10 @@ import itertools
 import re
 from typing import Callable
 
-from .chars import (CLAUSE_END, LINE_END_FUNCTION_WORDS, LINE_END_MARKS, LINE_START_PARTICLES,
-                    break_allowed, is_latin_alnum, is_wide)
+from .chars import (CLAUSE_END, DOCUMENT_KINDS, ISSUING_BODY_ENDS, LINE_END_FUNCTION_WORDS,
+                    LINE_END_MARKS, LINE_START_PARTICLES, break_allowed, is_latin_alnum, is_wide)
 from .segment import part_of_speech, segment
 
-DOCUMENT_KINDS = ('通知|意见|决定|报告|批复|办法|规定|通报|函|请示|公告|通告|纪要|方案|规划|'
-                  '条例|细则|决议|命令|说明|答复')
-ISSUING_BODY_ENDS = '会院部厅局委府办处室组'
 
 # Costs, in the units of the balance term (a line 1 em away from the mean costs 1/measure).
 SHORT_LINE = 1000      # a line of one or two characters

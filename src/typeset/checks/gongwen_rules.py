@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..elements import as_list, format_of
 from ..errors import Finding
+from ..frontmatter import parse_date
 from ..numbering import numbering
 from .pdfread import MM, Page
 
@@ -31,7 +32,6 @@ NOT_PRINTED = {'letter': ('printer', 'print_date')}
 
 DOC_NO = re.compile(r'〔(\d{4})〕([1-9]\d*)号$')
 WRONG_BRACKETS = re.compile(r'[\[\]【】()（）［］{}〖〗]')
-WRITTEN_DATE = re.compile(r'^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$')
 ATTACHMENT_LABEL = re.compile(r'^#*\s*附件\s*(\d*)\s*$')
 # An image this wide (pt, about 21 mm) is a seal, not an icon in the text; a 令's 签名章
 # (a name stamp, 15 mm high) may be as narrow as it is high.
@@ -84,10 +84,9 @@ def dates(source) -> list[Finding]:
         if value is None or isinstance(value, datetime.date):
             continue
         text = str(value).strip()
-        if re.match(r'^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$', text):
-            continue  # set as 2026年1月5日 by the template
-        if WRITTEN_DATE.match(text):
-            continue
+        date = parse_date(text)
+        if date and ('年' not in text or text == f'{date.year}年{date.month}月{date.day}日'):
+            continue  # 2026-01-05 is set as 2026年1月5日 by the template
         if re.search(r'(?<!\d)0\d', text):
             why = 'has padding zeros: write 2026年1月5日, not 2026年01月05日'
         else:

@@ -23,8 +23,6 @@ from ..chars import WIDE_RANGES  # noqa: E402
 from ..errors import TypesetError  # noqa: E402
 from .settings import Settings, settings_for  # noqa: E402
 
-SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
-
 __all__ = ['install', 'installed', 'UnsupportedWeasyPrint', 'Settings', 'settings_for']
 
 
@@ -33,20 +31,6 @@ class UnsupportedWeasyPrint(TypesetError, RuntimeError):
 
 
 _installed = False
-
-
-def _version_tuple(version):
-    return tuple(int(part) for part in re.findall(r'\d+', version)[:3])
-
-
-def check_version(version=None):
-    version = version or weasyprint.__version__
-    parsed = _version_tuple(version)
-    low, high = SUPPORTED
-    if not (low <= parsed < high):
-        raise UnsupportedWeasyPrint(
-            f'typeset.cjk patches WeasyPrint internals and is tested with '
-            f'WeasyPrint >=70,<71; found {version}. Install a 70.x release.')
 
 
 def installed():
@@ -58,8 +42,7 @@ def install():
     global _installed
     if _installed:
         return
-    check_version()
-    patches.install()
+    patches.install()  # checks the WeasyPrint version first
 
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout import inline, preferred

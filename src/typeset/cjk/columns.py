@@ -68,7 +68,8 @@ def install():
     from weasyprint import layout
     from weasyprint.layout import block, column
 
-    from . import UnsupportedWeasyPrint, check_version
+    from . import UnsupportedWeasyPrint
+    from .patches import check_version
     if _original is not None:
         return
     check_version()

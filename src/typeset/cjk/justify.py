@@ -84,12 +84,6 @@ def justify_line(context, line, extra_width):
     _shift(line, 0.0, {id(leaf) for leaf in leaves})
 
 
-# Marks whose blank is on their right (closing, pause and stop marks) and on their left
-# (opening marks) in Chinese fonts; ？ and ！ are not here: fonts centre them or not.
-_BLANK_RIGHT = frozenset('。，、；：）》」』】〕〉”’')
-_BLANK_LEFT = frozenset('（《「『【〔〈“‘')
-
-
 def _pairs_across_boxes(sequence, sizes):
     """Adjacent marks in two text boxes (a run-in heading's 。 and the text's “ after it)
     were planned each in its box, a full cell each: bring their inks to half a cell apart
@@ -98,7 +92,7 @@ def _pairs_across_boxes(sequence, sizes):
     for (plan, index, a), (other, at, b) in zip(sequence, sequence[1:]):
         if plan is None or other is None or plan is other:
             continue
-        if a not in _BLANK_RIGHT or b not in _BLANK_LEFT:
+        if a not in C.BLANK_RIGHT or b not in C.BLANK_LEFT:
             continue
         if plan.adv[index] < 0.9 * sizes[id(plan)] or other.adv[at] < 0.9 * sizes[id(other)]:
             continue    # set half width already (开明式, a pair inside the box)

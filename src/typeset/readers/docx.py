@@ -33,6 +33,7 @@ import yaml
 
 from ..chars import CJK_PUNCT, JOINS_ACROSS_SOFT_BREAK
 from ..errors import Finding, InputError
+from ..frontmatter import parse_date
 from ..numbering import heading_level, numbered_or_bulleted
 from ..source import Source
 from . import markdown as markdown_reader
@@ -59,7 +60,6 @@ MARKDOWN_INLINE = re.compile(r'([\\`*_\[\]!{}])')
 LINE_START_MARKUP = re.compile(r'^(\d+)([.)])|^([#>+\-=|:~])')
 # 发文字号 (国发〔2026〕1号): a line of the 版头, never part of the title.
 DOCUMENT_NUMBER = re.compile(r'[〔\[［(（]\d{4}[〕\]］)）]\d+号')
-ARABIC_DATE = re.compile(r'^(\d{4})年(\d{1,2})月(\d{1,2})日$')
 DATE_LINE = re.compile(r'^[（(]?[\d〇零一二三四五六七八九十○Ｏ]+年[\d〇零一二三四五六七八九十○Ｏ]+月'
                        r'([\d〇零一二三四五六七八九十○Ｏ]+日)?[）)]?$')
 
@@ -712,7 +712,8 @@ def closing_keys(blocks: list) -> tuple[dict, list]:
     spaces) in Word, become the front matter the template sets them from (GB/T 9704
     7.3.5): the date alone, or the issuing organ over it."""
     paras = [b for b in blocks[-2:] if isinstance(b, Para) and b.aside and not b.label]
-    date = ARABIC_DATE.match(paras[-1].text().strip(BLANK)) if paras else None
+    last = paras[-1].text().strip(BLANK) if paras else ''
+    date = parse_date(last) if '年' in last and last.endswith('日') else None
     if not date or paras[-1] is not blocks[-1]:
         return {}, blocks
     keys, used = {}, [paras[-1]]
@@ -721,8 +722,7 @@ def closing_keys(blocks: list) -> tuple[dict, list]:
         if len(name) <= 30 and not any(c in name for c in '。，：；！？'):
             keys['signature'] = name
             used.insert(0, paras[0])
-    year, month, day = map(int, date.groups())
-    keys['date'] = f'{year:04d}-{month:02d}-{day:02d}'   # ISO for the PDF's metadata; set as 2026年1月5日
+    keys['date'] = date.isoformat()   # ISO for the PDF's metadata; set as 2026年1月5日
     return keys, [b for b in blocks if b not in used]
 
 
