@@ -162,7 +162,7 @@ def test_plain_text_manuscript(tmp_path):
     src = tmp_path / 'seed.txt'
     src.write_bytes(SEED.read_bytes())
     out = tmp_path / 'seed.pdf'
-    result = typeset.build(src, out)
+    typeset.build(src, out)
     with pdfplumber.open(out) as pdf:
         chars = [c for p in pdf.pages for c in p.chars]
         outlines = [t for _, t, *_ in pdf.doc.get_outlines()]

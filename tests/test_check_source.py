@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from typeset.checks import check, rule_settings
+from typeset.checks import rule_settings
 from typeset.checks.source_rules import RULE_IDS, lint
 from typeset.errors import InputError
 from typeset.source import read_source

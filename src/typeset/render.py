@@ -85,11 +85,11 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
     protected = ([(sandbox.source_path, 'the manuscript')] if sandbox.source_path else []) + \
         [(p, 'a file the build reads') for p in [*sandbox.files, *sandbox.embedded]]
     refuse_overwriting(output, protected)
-    from . import cjk
+    from .cjk import breaker
     from .warm import Renderer
     renderer = renderer or Renderer.shared()
     weasyprint = renderer.weasyprint
-    composition = cjk.breaker.begin()
+    composition = breaker.begin()
 
     start = time.perf_counter()
     # Dates only from SOURCE_DATE_EPOCH, never from the clock: same source, same bytes.
