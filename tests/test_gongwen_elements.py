@@ -4,6 +4,7 @@ on pages of their own, the 版记 at the foot of an even last page; the letter a
 formats; heading faces by numbering; and the `check` rules of a 公文."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections import Counter
@@ -599,6 +600,33 @@ def test_attachment_file_outside_the_manuscript_folder_is_an_input_error(tmp_pat
     with pytest.raises(typeset.InputError) as e:
         typeset.build(src, folder / 'doc.pdf')
     assert e.value.line == 3 and 'outside' in e.value.message
+    assert not (folder / 'doc.pdf').exists()
+
+
+def test_attachment_beside_a_manuscript_in_a_shared_folder_is_refused(tmp_path, monkeypatch):
+    """attachments: files were read with only a resolve()/is_relative_to check: a manuscript
+    lying in TMPDIR (or ~) put any file beside it into the PDF."""
+    monkeypatch.setenv('TMPDIR', str(tmp_path))
+    (tmp_path / 'x.md').write_text('别人的机密内容。\n', encoding='utf-8')
+    src = tmp_path / 'doc.md'
+    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: x.md}\n---\n\n正文。\n',
+                   encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, tmp_path / 'doc.pdf')
+    assert e.value.line == 3 and 'shared folder' in e.value.message
+    assert not (tmp_path / 'doc.pdf').exists()
+
+
+def test_hard_linked_attachment_is_refused(tmp_path):
+    folder = _project(tmp_path)
+    (tmp_path / 'secret.md').write_text('机密内容。\n', encoding='utf-8')
+    os.link(tmp_path / 'secret.md', folder / 'att.md')
+    src = folder / 'doc.md'
+    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: att.md}\n---\n\n正文。\n',
+                   encoding='utf-8')
+    with pytest.raises(typeset.InputError) as e:
+        typeset.build(src, folder / 'doc.pdf')
+    assert e.value.line == 3 and 'hard link' in e.value.message
     assert not (folder / 'doc.pdf').exists()
 
 

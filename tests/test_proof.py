@@ -90,3 +90,22 @@ def test_preview_pages_and_contact_sheet(tmp_path):
     with Image.open(result.pages[0]) as im:
         assert abs(im.width - round(210 / 25.4 * 20)) <= 1
     assert result.sheet.exists()
+
+
+def test_proof_is_byte_reproducible_with_source_date_epoch(tmp_path, monkeypatch):
+    """The header's date came from the clock: two proof copies a minute apart differed."""
+    import datetime
+    import typeset.proof as proof
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', '1700000000')
+    src = tmp_path / 'doc.md'
+    src.write_text('# 标题\n\n正文。\n', encoding='utf-8')
+    pdf = pipeline.build(src, tmp_path / 'doc.pdf').output
+    first = make_proof(pdf, src, output=tmp_path / "a.pdf").path.read_bytes()
+
+    class Later(datetime.datetime):  # the clock has moved on; the epoch has not
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime(2031, 5, 6, 7, 8)
+    monkeypatch.setattr(proof.datetime, 'datetime', Later)
+    second = make_proof(pdf, src, output=tmp_path / "b.pdf").path.read_bytes()
+    assert first == second

@@ -80,6 +80,45 @@ def test_1_proof_never_runs_git_of_the_manuscript_folder(tmp_path):
     assert git_revision(repo) == head[:12] and not marker.exists()
 
 
+def _fake_repo(git: Path, commit: str = 'a' * 40) -> None:
+    write(git / 'HEAD', 'ref: refs/heads/main\n')
+    write(git / 'refs' / 'heads' / 'main', commit + '\n')
+
+
+def test_7_git_revision_reads_only_the_manuscripts_folder(tmp_path):
+    """The proof header's revision reader walked every parent up to / and followed
+    gitdir:/commondir anywhere: a .git above the manuscript, or one a pointer names
+    elsewhere, gave its commit (and its files were read)."""
+    from typeset.proof import git_revision
+    outer = tmp_path / 'outer'
+    _fake_repo(outer / '.git', 'b' * 40)
+    inside = outer / 'ms'
+    inside.mkdir()
+    assert git_revision(inside) is None          # the parent's .git is not the manuscript's
+
+    elsewhere = tmp_path / 'elsewhere'
+    _fake_repo(elsewhere / '.git', 'c' * 40)
+    pointed = tmp_path / 'pointed'
+    write(pointed / '.git', f'gitdir: {elsewhere / ".git"}\n')
+    assert git_revision(pointed) is None         # gitdir: out of the folder
+
+    worktree = tmp_path / 'wt'
+    write(worktree / '.git' / 'HEAD', 'ref: refs/heads/main\n')
+    write(worktree / '.git' / 'commondir', str(elsewhere / '.git') + '\n')
+    assert git_revision(worktree) is None        # commondir out of the folder
+
+    own = tmp_path / 'own'
+    _fake_repo(own / '.git', 'd' * 40)
+    assert git_revision(own) == 'd' * 12
+
+
+def test_7_git_revision_not_in_a_shared_folder(tmp_path, monkeypatch):
+    from typeset.proof import git_revision
+    monkeypatch.setenv('TMPDIR', str(tmp_path))
+    _fake_repo(tmp_path / '.git')
+    assert git_revision(tmp_path) is None
+
+
 # -- 2. templates are read by the sandbox's rules ------------------------------------------
 
 @pytest.mark.parametrize('name', ['leak', 'leak.html'])

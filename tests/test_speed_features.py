@@ -265,10 +265,10 @@ def test_batch_refuses_one_output_for_many(tmp_path):
 class Watch:
     """`typeset watch` in a child process, its output lines read as they come."""
 
-    def __init__(self, folder: Path, *args):
+    def __init__(self, folder: Path, *args, env=None):
         self.proc = subprocess.Popen(TYPESET + ['watch', *args], cwd=folder, text=True,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **EPOCH})
+                                     env={**os.environ, **EPOCH, **(env or {})})
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -345,6 +345,32 @@ def test_watch_ignores_its_own_output(manuscript):
         watch.wait_for('notice.pdf: 1 pages')
         time.sleep(1.5)
         assert watch.lines.empty()
+    finally:
+        assert watch.stop() == 0
+
+
+def test_watch_in_a_shared_folder_watches_only_the_manuscript(tmp_path, monkeypatch):
+    """A manuscript lying in ~ or /tmp made the whole folder watched, recursively."""
+    from typeset.watcher import watched_folders
+    monkeypatch.setenv('TMPDIR', str(tmp_path))
+    src = tmp_path / 'notice.md'
+    src.write_text(SHORT, encoding='utf-8')
+    watched = watched_folders(src, None)
+    assert src.resolve() in watched and tmp_path.resolve() not in watched
+    assert not any(tmp_path.resolve() in w.parents for w in watched if w != src.resolve())
+
+    watch = Watch(tmp_path, 'notice.md', '-o', 'notice.pdf', env={'TMPDIR': str(tmp_path)})
+    try:
+        watch.wait_for('notice.pdf: 1 pages')
+        (tmp_path / 'elsewhere').mkdir()
+        (tmp_path / 'elsewhere' / 'note.txt').write_text('x', encoding='utf-8')
+        time.sleep(1.5)
+        assert watch.lines.empty()  # nothing beside the manuscript is the build's business
+        for word in ('扎实推进', '全面推进'):  # saved by rename, as editors do: seen each time
+            (tmp_path / '.notice.tmp').write_text(SHORT.replace('稳步推进', word), encoding='utf-8')
+            os.replace(tmp_path / '.notice.tmp', src)
+            watch.wait_for('notice.md] notice.pdf: 1 pages', timeout=30)
+            assert word in without_space(pdf_text(tmp_path / 'notice.pdf'))
     finally:
         assert watch.stop() == 0
 

@@ -50,26 +50,42 @@ class Attachment:
 def attachments(meta: dict, source_path: Path, line: int | None, to_html) -> list[Attachment]:
     """The `attachments` key → the list the 附件说明 names, with each attachment that has
     a file read and converted (`to_html`: Markdown body → HTML). An attachment's file is
-    a manuscript inside the main manuscript's folder; anything else is refused."""
-    from .source import read_source
+    a manuscript read like any resource (as `embed:` files are): inside the main
+    manuscript's folder, never a shared one, regular, not hard-linked, of a size that can
+    be set; anything else is refused."""
+    from . import limits
+    from .pipeline import manuscript_roots
+    from .readers import reader_for
+    from .sandbox import Unreadable, read_regular
+    from .source import MAX_SOURCE_BYTES
     value = meta.get('attachments')
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
     folder = source_path.resolve().parent
+    roots = manuscript_roots(source_path)
     out = []
     for n, item in enumerate(items, 1):
         title, file = (item.get('title'), item.get('file')) if isinstance(item, dict) else (item, None)
         att = Attachment(n, str(title or '').strip(), str(file) if file else None)
         if att.file:
-            path = (folder / att.file).resolve()
-            if not path.is_relative_to(folder):
+            path = folder / att.file
+            if not path.resolve().is_relative_to(folder):
                 raise InputError(f'attachment {att.file!r} is outside the manuscript\'s folder',
                                  source_path, line)
-            if not path.is_file():
-                raise InputError(f'attachment {att.file!r} not found beside the manuscript',
-                                 source_path, line)
-            att.html = to_html(read_source(path).body)
+            try:
+                real, data = read_regular(path, roots, limit=MAX_SOURCE_BYTES)
+            except Unreadable as e:
+                why = {'no such file': 'not found beside the manuscript',
+                       'outside': 'beside a manuscript in a shared folder, which is not trusted'}
+                raise InputError(f'attachment {att.file!r} {why.get(e.why, "cannot be read: " + e.why)}',
+                                 source_path, line) from None
+            attached = reader_for(real, None).read(real, data)
+            try:
+                limits.check(attached)
+            except InputError as e:
+                raise attached.in_paragraphs(e) from None
+            att.html = to_html(attached.body)
         out.append(att)
     return out
 

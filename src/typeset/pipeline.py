@@ -150,7 +150,7 @@ def prepare(source_path, *, style=None, source: Source | None = None) -> Prepare
     """Read, convert and assemble a manuscript into HTML (no rendering). `source`: the
     manuscript already read (by `check`), so it is not read and decoded again."""
     source = source if source is not None else read_source(source_path)
-    style_obj = _resolve_style_of(source, style)
+    style_obj = resolve_style_of(source, style)
     specs = font_stage.load_manifest(FONTS_DIR)
     findings: list[Finding] = list(source.findings)
     body = source.body
@@ -219,7 +219,7 @@ def _locate_char(source: Source, ch: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _resolve_style_of(source: Source, style) -> Style:
+def resolve_style_of(source: Source, style) -> Style:
     """The style given on the command line (trusted, like any option), else the one the
     front matter names: errors point at its line, and, since a manuscript may come from
     anyone, it must be in styles/ or beside the manuscript (a style brings a template)."""

@@ -98,22 +98,30 @@ MAX_PACKED_REFS = 4 * 1024 * 1024
 
 
 def git_revision(folder: Path) -> str | None:
-    """The commit of the git repository `folder` is in, for the proof header.
+    """The commit of the git repository whose `.git` is in `folder`, for the proof header.
 
     Read from the repository's files (HEAD, the ref it names, packed-refs), never by
     running git: a manuscript folder may bring a `.git` whose configuration
     (core.fsmonitor, hooks, aliases) runs any command when git is run there. So there is
-    no "-dirty" mark: telling it would mean reading the index and the work tree as git."""
-    git = _git_dir(Path(folder).resolve())
+    no "-dirty" mark: telling it would mean reading the index and the work tree as git.
+    Only the manuscript's folder is trusted (never a shared one, never its parents), and
+    no `gitdir:`/`commondir` pointer or symbolic link may lead out of it."""
+    from .sandbox import shared_folder
+    root = Path(folder).resolve()
+    if shared_folder(root):
+        return None
+    git = _git_dir(root)
     if git is None:
         return None
-    head = _git_file(git / 'HEAD')
+    head = _git_file(git / 'HEAD', root)
     if head is None:
         return None
     common = git
-    pointer = _git_file(git / 'commondir')  # a worktree keeps its refs in the main repository
+    pointer = _git_file(git / 'commondir', root)  # a worktree keeps its refs in the main repository
     if pointer:
         common = (git / pointer).resolve()
+        if not common.is_relative_to(root):
+            return None
     for _ in range(5):  # HEAD → refs/heads/x → (a symbolic ref once more, at most)
         if GIT_OBJECT.fullmatch(head):
             return head[:12]
@@ -121,41 +129,39 @@ def git_revision(folder: Path) -> str | None:
         if not m or not GIT_REF.fullmatch(m.group(1)) or '..' in m.group(1):
             return None
         ref = m.group(1)
-        head = _git_file(git / ref) or _git_file(common / ref) or _packed_ref(common, ref)
+        head = _git_file(git / ref, root) or _git_file(common / ref, root) or _packed_ref(common, ref, root)
         if head is None:
             return None
     return None
 
 
-def _git_dir(folder: Path) -> Path | None:
-    for place in [folder, *folder.parents]:
-        dot = place / '.git'
-        if dot.is_dir():
-            return dot
-        if dot.is_file():
-            pointer = _git_file(dot)
-            m = re.fullmatch(r'gitdir:\s*(.+)', pointer or '')
-            return (place / m.group(1)).resolve() if m else None
-    return None
+def _git_dir(root: Path) -> Path | None:
+    dot = root / '.git'
+    if dot.is_symlink():
+        return None
+    if dot.is_dir():
+        return dot
+    m = re.fullmatch(r'gitdir:\s*(.+)', _git_file(dot, root) or '')
+    git = (root / m.group(1)).resolve() if m else None
+    return git if git is not None and git.is_relative_to(root) and git.is_dir() else None
 
 
-def _git_file(path: Path, limit: int = MAX_GIT_FILE) -> str | None:
-    """A small git file's first line: a regular file only, bounded, never a FIFO or device."""
+def _git_file(path: Path, root: Path, limit: int = MAX_GIT_FILE) -> str | None:
+    """A small git file's first line: a regular file inside `root` only, bounded, never a
+    FIFO or device."""
     from .sandbox import Unreadable, read_regular
     try:
-        real = path.resolve(strict=True)
-        data = read_regular(real, [], files={real}, files_limit=limit)[1]
+        data = read_regular(path, [root], limit=limit)[1]
     except (Unreadable, OSError, RuntimeError):
         return None
     text = data.decode('utf-8', errors='replace').strip()
     return text.split('\n', 1)[0].strip() if text else None
 
 
-def _packed_ref(common: Path, ref: str) -> str | None:
+def _packed_ref(common: Path, ref: str, root: Path) -> str | None:
     from .sandbox import Unreadable, read_regular
     try:
-        real = (common / 'packed-refs').resolve(strict=True)
-        data = read_regular(real, [], files={real}, files_limit=MAX_PACKED_REFS)[1]
+        data = read_regular(common / 'packed-refs', [root], limit=MAX_PACKED_REFS)[1]
     except (Unreadable, OSError, RuntimeError):
         return None
     for line in data.decode('utf-8', errors='replace').splitlines():
@@ -237,6 +243,15 @@ def overlay(writer, page, under: str, over: str) -> None:
     page[NameObject('/Contents')] = ArrayObject([streams[0], *existing, streams[1]])
 
 
+def _build_moment() -> datetime.datetime:
+    """SOURCE_DATE_EPOCH when set (same source, same proof bytes), else the clock."""
+    from .render import source_date_epoch
+    epoch = source_date_epoch()
+    if epoch is None:
+        return datetime.datetime.now()
+    return datetime.datetime.strptime(epoch, '%Y-%m-%dT%H:%M:%SZ')
+
+
 def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
                now: datetime.datetime | None = None) -> ProofCopy:
     """Write the proof copy of `pdf` (built from `source`)."""
@@ -250,7 +265,8 @@ def make_proof(pdf, source, *, style=None, marks: bool = False, output=None,
     prepared_style = pipeline.prepare(source, style=style).style
     layout = pdf_rules.probe_layout(prepared_style)
     pages = read_pdf(pdf, areas=layout.area, columns=layout.columns)
-    now = now or datetime.datetime.now()
+    if now is None:
+        now = _build_moment()
     rev = git_revision(source.resolve().parent)
     header = f'校样  {source}  {now:%Y-%m-%d %H:%M}' + (f'  git {rev}' if rev else '')
 

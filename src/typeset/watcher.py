@@ -2,7 +2,8 @@
 
 One process keeps the warm renderer (fonts, parsed styles, the imported code), so a
 rebuild after a save pays only for reading, layout and writing. It watches the
-manuscript's folder (images and attachments are there), the style's folder and
+manuscript's folder (images and attachments are there; only the manuscript when it lies in
+a shared folder such as ~ or /tmp), the style's folder and
 templates/, and rebuilds on every change there that is not its own output. A failed
 rebuild leaves the last good PDF where it was (writes are atomic) and says why.
 
@@ -19,6 +20,7 @@ from typing import Callable
 
 from . import pipeline
 from .errors import InputError, TypesetError
+from .sandbox import shared_folder
 
 # After the first change, wait this long for the rest of a save (an editor writes a
 # temporary file and renames it) before building: milliseconds.
@@ -40,12 +42,16 @@ class Rebuild:
 
 
 def watched_folders(source: Path, style: str | None) -> list[Path]:
-    """The folders whose files a build of `source` may read."""
-    folders = [source.resolve().parent, pipeline.TEMPLATES_DIR.resolve()]
+    """The folders (or files) whose files a build of `source` may read. A folder is
+    watched only when it is trusted, never a shared one (~, /tmp): of a manuscript lying
+    there the build reads nothing beside it, so only the manuscript itself is watched,
+    and of a style there only its sheet."""
+    manuscript = source.resolve()
+    folders = [*(pipeline.manuscript_roots(manuscript) or [manuscript]), pipeline.TEMPLATES_DIR.resolve()]
     try:
         from .source import read_source
-        style_obj = pipeline._resolve_style_of(read_source(source), style)
-        folders.append(style_obj.css_path.parent)
+        css = pipeline.resolve_style_of(read_source(source), style).css_path.resolve()
+        folders.append(css if shared_folder(css.parent) else css.parent)
     except (TypesetError, OSError):
         folders.append(pipeline.STYLES_DIR.resolve())
     unique = []
@@ -125,6 +131,8 @@ def watch(source, output=None, *, style=None, preview: bool = False,
                 report(last)
                 if watched_folders(source, style) != folders:
                     break  # the front matter named another style: watch its folder
+                if any(f.is_file() for f in folders):
+                    break  # a file watched alone: an editor's save replaces it, watch the new one
             else:
                 break  # stopped
     except KeyboardInterrupt:
