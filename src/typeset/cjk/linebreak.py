@@ -15,6 +15,7 @@ line-by-line choice below is what remains for ragged text and, counted and repor
 for a text whose unbreakable chunk is wider than the line.
 """
 import threading
+from itertools import accumulate
 
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
 from weasyprint.text.line_break import Layout, _font_style_cache_key, first_line_metrics
@@ -78,10 +79,17 @@ class CJKLayout(Layout):
             apply_plan(self, self.plan)
 
 
+# 1 for a byte that starts a UTF-8 character, 0 for a continuation byte.
+_LEAD = bytes(0 if 0x80 <= b < 0xC0 else 1 for b in range(256))
+
+
 def _byte_to_char(text):
-    table = []
-    for index, char in enumerate(text):
-        table.extend([index] * len(char.encode()))
+    """The index of the character each UTF-8 byte of ``text`` belongs to (Pango counts
+    in bytes), and one past the end; counted in C, as this runs for every line drawn."""
+    data = text.encode()
+    if len(data) == len(text):
+        return list(range(len(text) + 1))
+    table = list(accumulate(data.translate(_LEAD), initial=-1))[1:]
     table.append(len(text))
     return table
 
@@ -371,6 +379,11 @@ def _line_metrics(style):
     a fallback glyph with a taller ascent must not move the baseline off the
     grid.
     """
+    # Asked once per line: kept on the style itself, so that the font key is not
+    # worked out again for every line of a paragraph.
+    metrics = style.get('__cjk_line_metrics')
+    if metrics is not None:
+        return metrics
     key = _font_style_cache_key(style, include_size=True)
     _metrics_cache = _document_cache(style, 'metrics')
     if key not in _metrics_cache:
@@ -380,7 +393,9 @@ def _line_metrics(style):
         _, _, _, _, height, baseline = first_line_metrics(
             line, '', layout, resume_at=None, space_collapse=False, style=style)
         _metrics_cache[key] = (height, baseline)
-    return _metrics_cache[key]
+    metrics = _metrics_cache[key]
+    dict.__setitem__(style, '__cjk_line_metrics', metrics)
+    return metrics
 
 
 def _may_break(opportunities, text, b):
