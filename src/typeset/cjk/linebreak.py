@@ -676,7 +676,12 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
     entry = lines.get(key)
     if entry is None:
         measure = getattr(state, 'measure', None) or max_width
-        para = _paragraph(text, style, context, settings)
+        # Shaped once per box and offset: page fill asking for another line count, or
+        # a line laid out again at another width, breaks the same metrics anew.
+        shaped = box.__dict__.setdefault('_cjk_shaped', {})
+        para = shaped.get(offset)
+        if para is None:
+            para = shaped[offset] = _paragraph(text, style, context, settings)
         # A box that starts after others on its line (a run-in lead sentence) shares
         # that line's justification with them.
         em = para.metrics.em
