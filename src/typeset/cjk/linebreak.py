@@ -39,17 +39,26 @@ class Plan:
     """Planned horizontal metrics of one line of text, per character (px).
 
     ``adv``: advance without justification; ``xoff``: glyph shift inside it
-    (a trimmed left blank); ``extra``: justification after the character;
-    ``kind``: 'W' wide (CJK), 'S' space, 'L' anything else.
+    (a trimmed left blank; read only, and one shared tuple when nothing is shifted,
+    as in most lines: a plan lives as long as the box tree, one per line);
+    ``extra``: justification after the character.
     """
-    __slots__ = ('adv', 'xoff', 'extra', 'kind', 'text')
+    __slots__ = ('adv', 'xoff', 'extra', 'text')
 
-    def __init__(self, text, adv, xoff, kind):
+    def __init__(self, text, adv, xoff):
         self.text = text
         self.adv = adv
-        self.xoff = xoff
-        self.kind = kind
+        self.xoff = xoff if any(xoff) else _unshifted(len(xoff))
         self.extra = [0.0] * len(text)
+
+
+_UNSHIFTED = {}
+
+
+def _unshifted(n):
+    if n not in _UNSHIFTED:
+        _UNSHIFTED[n] = (0.0,) * n
+    return _UNSHIFTED[n]
 
 
 class CJKLayout(Layout):
@@ -497,7 +506,7 @@ def split_first_line(original, text, style, context, max_width,
                 line_xoff[i] -= left
         layout = shaped.layout
         layout.text = line_text
-        layout.plan = Plan(line_text, line_adv, line_xoff, kind[:len(line_text)])
+        layout.plan = Plan(line_text, line_adv, line_xoff)
         layout.max_width = max_width
         layout.deactivate()
         height, baseline = _line_metrics(style)
@@ -742,7 +751,7 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
         breaker.current.note(line, line_text, para.text, base)
     layout = _idle_layout(style)
     layout.text = line_text
-    layout.plan = Plan(line_text, adv, xoff, para.kind[i:e])
+    layout.plan = Plan(line_text, adv, xoff)
     layout.max_width = max_width
     height, baseline = _line_metrics(style)
     resume = None if whole else len(text[:consumed].encode())
