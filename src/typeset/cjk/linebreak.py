@@ -148,7 +148,10 @@ def apply_plan(layout, plan):
             # if it were 1/1000 px, so the shift it draws is 2.4 % too wide:
             # give it 1/1000 px to get the shift we mean.
             shift = round(xoff[first] * 1000)
-            cluster_end = target + sum(adv[first:nxt]) + sum(extra[first:nxt])
+            if nxt == first + 1:    # most clusters: no slices to sum
+                cluster_end = target + adv[first] + extra[first]
+            else:
+                cluster_end = target + sum(adv[first:nxt]) + sum(extra[first:nxt])
             for k in range(g, end):
                 info = infos[k]
                 if shift:
