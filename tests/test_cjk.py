@@ -450,3 +450,12 @@ def test_lone_last_character_pulled_in_when_tightening_can(tmp_path_factory):
     assert not lines[-1].text == '意。', [ln.text for ln in lines]
     assert lines[-1].text.endswith('意。')
     assert -over_allowance(lines[-1]) <= short_of_edge(lines[-1]) <= 0.05 * MM
+
+
+def test_byte_to_char_table_counts_every_utf8_length():
+    # Pango reports clusters as byte offsets; the table counted in C must give each
+    # byte the character it belongs to, for 1-, 2-, 3- and 4-byte characters.
+    from typeset.cjk.linebreak import _byte_to_char
+    for text in ('', 'ab c', '第二条 当事人', 'é“中”a𠀀z', '𠀀'):
+        expected = [i for i, ch in enumerate(text) for _ in ch.encode()] + [len(text)]
+        assert _byte_to_char(text) == expected

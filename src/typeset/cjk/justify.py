@@ -34,9 +34,9 @@ def _ensure_plan(context, box):
     if isinstance(layout, CJKLayout) and layout.plan is not None:
         return layout.plan
     shaped = shape(box.text, box.style, context)
-    adv, xoff, kind, _, _ = plan_widths(shaped, box.style, settings_for(box.style))
+    adv, xoff, _, _, _ = plan_widths(shaped, box.style, settings_for(box.style))
     layout = shaped.layout
-    layout.plan = Plan(box.text, adv, xoff, kind)
+    layout.plan = Plan(box.text, adv, xoff)
     layout.max_width = getattr(box.pango_layout, 'max_width', None)
     layout.deactivate()
     box.pango_layout = layout

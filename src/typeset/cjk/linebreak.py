@@ -15,6 +15,7 @@ line-by-line choice below is what remains for ragged text and, counted and repor
 for a text whose unbreakable chunk is wider than the line.
 """
 import threading
+from itertools import accumulate
 
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
 from weasyprint.text.line_break import Layout, _font_style_cache_key, first_line_metrics
@@ -38,17 +39,26 @@ class Plan:
     """Planned horizontal metrics of one line of text, per character (px).
 
     ``adv``: advance without justification; ``xoff``: glyph shift inside it
-    (a trimmed left blank); ``extra``: justification after the character;
-    ``kind``: 'W' wide (CJK), 'S' space, 'L' anything else.
+    (a trimmed left blank; read only, and one shared tuple when nothing is shifted,
+    as in most lines: a plan lives as long as the box tree, one per line);
+    ``extra``: justification after the character.
     """
-    __slots__ = ('adv', 'xoff', 'extra', 'kind', 'text')
+    __slots__ = ('adv', 'xoff', 'extra', 'text')
 
-    def __init__(self, text, adv, xoff, kind):
+    def __init__(self, text, adv, xoff):
         self.text = text
         self.adv = adv
-        self.xoff = xoff
-        self.kind = kind
+        self.xoff = xoff if any(xoff) else _unshifted(len(xoff))
         self.extra = [0.0] * len(text)
+
+
+_UNSHIFTED = {}
+
+
+def _unshifted(n):
+    if n not in _UNSHIFTED:
+        _UNSHIFTED[n] = (0.0,) * n
+    return _UNSHIFTED[n]
 
 
 class CJKLayout(Layout):
@@ -78,10 +88,17 @@ class CJKLayout(Layout):
             apply_plan(self, self.plan)
 
 
+# 1 for a byte that starts a UTF-8 character, 0 for a continuation byte.
+_LEAD = bytes(0 if 0x80 <= b < 0xC0 else 1 for b in range(256))
+
+
 def _byte_to_char(text):
-    table = []
-    for index, char in enumerate(text):
-        table.extend([index] * len(char.encode()))
+    """The index of the character each UTF-8 byte of ``text`` belongs to (Pango counts
+    in bytes), and one past the end; counted in C, as this runs for every line drawn."""
+    data = text.encode()
+    if len(data) == len(text):
+        return list(range(len(text) + 1))
+    table = list(accumulate(data.translate(_LEAD), initial=-1))[1:]
     table.append(len(text))
     return table
 
@@ -131,7 +148,10 @@ def apply_plan(layout, plan):
             # if it were 1/1000 px, so the shift it draws is 2.4 % too wide:
             # give it 1/1000 px to get the shift we mean.
             shift = round(xoff[first] * 1000)
-            cluster_end = target + sum(adv[first:nxt]) + sum(extra[first:nxt])
+            if nxt == first + 1:    # most clusters: no slices to sum
+                cluster_end = target + adv[first] + extra[first]
+            else:
+                cluster_end = target + sum(adv[first:nxt]) + sum(extra[first:nxt])
             for k in range(g, end):
                 info = infos[k]
                 if shift:
@@ -371,6 +391,11 @@ def _line_metrics(style):
     a fallback glyph with a taller ascent must not move the baseline off the
     grid.
     """
+    # Asked once per line: kept on the style itself, so that the font key is not
+    # worked out again for every line of a paragraph.
+    metrics = style.get('__cjk_line_metrics')
+    if metrics is not None:
+        return metrics
     key = _font_style_cache_key(style, include_size=True)
     _metrics_cache = _document_cache(style, 'metrics')
     if key not in _metrics_cache:
@@ -380,7 +405,9 @@ def _line_metrics(style):
         _, _, _, _, height, baseline = first_line_metrics(
             line, '', layout, resume_at=None, space_collapse=False, style=style)
         _metrics_cache[key] = (height, baseline)
-    return _metrics_cache[key]
+    metrics = _metrics_cache[key]
+    dict.__setitem__(style, '__cjk_line_metrics', metrics)
+    return metrics
 
 
 def _may_break(opportunities, text, b):
@@ -482,7 +509,7 @@ def split_first_line(original, text, style, context, max_width,
                 line_xoff[i] -= left
         layout = shaped.layout
         layout.text = line_text
-        layout.plan = Plan(line_text, line_adv, line_xoff, kind[:len(line_text)])
+        layout.plan = Plan(line_text, line_adv, line_xoff)
         layout.max_width = max_width
         layout.deactivate()
         height, baseline = _line_metrics(style)
@@ -661,7 +688,12 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
     entry = lines.get(key)
     if entry is None:
         measure = getattr(state, 'measure', None) or max_width
-        para = _paragraph(text, style, context, settings)
+        # Shaped once per box and offset: page fill asking for another line count, or
+        # a line laid out again at another width, breaks the same metrics anew.
+        shaped = box.__dict__.setdefault('_cjk_shaped', {})
+        para = shaped.get(offset)
+        if para is None:
+            para = shaped[offset] = _paragraph(text, style, context, settings)
         # A box that starts after others on its line (a run-in lead sentence) shares
         # that line's justification with them.
         em = para.metrics.em
@@ -722,7 +754,7 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
         breaker.current.note(line, line_text, para.text, base)
     layout = _idle_layout(style)
     layout.text = line_text
-    layout.plan = Plan(line_text, adv, xoff, para.kind[i:e])
+    layout.plan = Plan(line_text, adv, xoff)
     layout.max_width = max_width
     height, baseline = _line_metrics(style)
     resume = None if whole else len(text[:consumed].encode())
