@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import InputError, TypesetError
+from .errors import EXIT_FINDINGS, EXIT_OK, InputError, TypesetError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 
 @dataclass
@@ -69,10 +68,8 @@ def build_one(source: Path, style=None, proof: bool = False, marks: bool = False
             from . import proof as proof_stage
             outcome.proof = proof_stage.make_proof(result.output, source, style=style, marks=marks).path
         return outcome
-    except InputError as e:
-        return Outcome(source, EXIT_INPUT, error=str(e))
     except TypesetError as e:
-        return Outcome(source, EXIT_FINDINGS, error=str(e))
+        return Outcome(source, e.exit_code, error=str(e))
     except Exception as e:  # a bug of ours: said in one line, the others go on
         return Outcome(source, EXIT_FINDINGS, error=f'internal error: {type(e).__name__}: {e}')
 

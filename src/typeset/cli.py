@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError, TypesetError
+from .errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, InputError, TypesetError
 
 
 class _Deferred:
@@ -30,7 +30,6 @@ class _Deferred:
 
 pipeline = _Deferred('typeset.pipeline')
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 
 def _error(message: str) -> None:
@@ -46,16 +45,11 @@ def guarded(command):
         debug = (ctx.find_root().params or {}).get('debug')
         try:
             return command(*args, **kwargs)
-        except InputError as e:
-            if debug:
-                traceback.print_exc()
-            _error(str(e))
-            sys.exit(EXIT_INPUT)
         except TypesetError as e:
             if debug:
                 traceback.print_exc()
             _error(str(e))
-            sys.exit(EXIT_FINDINGS)
+            sys.exit(e.exit_code)
         except KeyboardInterrupt:
             _error('interrupted; the previous output is unchanged')
             sys.exit(130)

@@ -9,12 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, asdict
 
 
+# The exit codes of every command, single build, batch or watch rebuild alike.
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
 class TypesetError(Exception):
     """Base of every error the tool raises on purpose."""
+    exit_code = EXIT_FINDINGS
 
 
 class InputError(TypesetError):
     """The input cannot be used: names where, so the user can go and fix it."""
+    exit_code = EXIT_INPUT
 
     def __init__(self, message: str, path=None, line: int | None = None, col: int | None = None):
         super().__init__(message)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import pipeline
-from .errors import InputError, TypesetError
+from .errors import EXIT_FINDINGS, EXIT_OK, InputError, TypesetError
 from .sandbox import shared_folder
 
 # After the first change, wait this long for the rest of a save (an editor writes a
@@ -85,17 +85,15 @@ def build_once(source: Path, output: Path | None, style: str | None, preview: bo
     rebuild = Rebuild(sorted(Path(c) for c in changed))
     try:
         rebuild.result = pipeline.build(source, output, style=style)
-        rebuild.exit_code = 1 if rebuild.result.errors else 0
+        rebuild.exit_code = EXIT_FINDINGS if rebuild.result.errors else EXIT_OK
         if preview:
             from . import preview as preview_stage
             pages = preview_stage.preview(source, pdf=rebuild.result.output)
             rebuild.preview = pages.sheet
-    except InputError as e:
-        rebuild.error, rebuild.exit_code = str(e), 2
     except TypesetError as e:
-        rebuild.error, rebuild.exit_code = str(e), 1
+        rebuild.error, rebuild.exit_code = str(e), e.exit_code
     except Exception as e:  # a bug of ours must not end the session; the PDF stays
-        rebuild.error, rebuild.exit_code = f'internal error: {type(e).__name__}: {e}', 1
+        rebuild.error, rebuild.exit_code = f'internal error: {type(e).__name__}: {e}', EXIT_FINDINGS
     rebuild.seconds = time.perf_counter() - start
     return rebuild
 
