@@ -313,7 +313,7 @@ PRINTED = ('copy_no', 'classification', 'urgency', 'issuer_mark', 'doc_no', 'sig
            'signature', 'date', 'note', 'present', 'absent', 'attending', 'cc', 'printer', 'print_date')
 
 
-def elements_printed(source, pdf_path) -> list[Finding]:
+def elements_printed(source, pages: list[Page]) -> list[Finding]:
     """Every element the front matter gives stands in the PDF, so that nothing of the
     manuscript is lost silently (what a format leaves out is `format-elements`'s)."""
     from ..elements import written_date
@@ -325,10 +325,8 @@ def elements_printed(source, pdf_path) -> list[Finding]:
     keys = [k for k in PRINTED if k not in skip and meta.get(k)]
     if not keys:
         return []
-    import pdfplumber
-    with pdfplumber.open(str(pdf_path)) as pdf:
-        printed = ''.join(c['text'] for page in pdf.pages for c in page.chars)
-    printed = re.sub(r'\s', '', printed)
+    # The lines check already read back from the PDF: no second reading of the file.
+    printed = re.sub(r'\s', '', ''.join(ln.text for page in pages for ln in page.lines))
     out = []
     for key in keys:
         for item in as_list(meta.get(key)):
@@ -341,4 +339,4 @@ def elements_printed(source, pdf_path) -> list[Finding]:
 
 def verify(source, pages: list[Page], pdf_path) -> list[Finding]:
     return colophon(source, pages, pdf_path) + seal_pages(source, pages, pdf_path) \
-        + elements_printed(source, pdf_path)
+        + elements_printed(source, pages)
