@@ -97,3 +97,14 @@ def test_the_builds_own_findings_are_graded_by_the_documents_checks(tmp_path):
     src.write_text('---\nchecks:\n  resource-missing: off\n  image-not-loaded: off\n---' + body,
                    encoding='utf-8')
     assert not [f for f in check(src, tmp_path / 'b.pdf').findings if f.rule == 'resource-missing']
+
+
+def test_code_lines_may_start_with_a_colon(tmp_path):
+    """The lines of a code block are the code's own (Vue's `:key=`, a line ending in `[`):
+    the Chinese line-start and line-end rules are for running text, and corpus 10's code
+    was reported as broken lines."""
+    src = tmp_path / 'code.md'
+    code = ['<li v-for="doc in docs"', '  :key="doc.id"', '  :class="[', "    'active'", '  ]">']
+    src.write_text('正文。\n\n```\n' + '\n'.join(code) + '\n```\n', encoding='utf-8')
+    findings = check(src, tmp_path / 'code.pdf').findings
+    assert not [f for f in findings if f.rule in ('line-start', 'line-end')], findings

@@ -505,9 +505,12 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         continued = prev is not None and b is not None and block_last(prev) == b
         at = {'page': ln.page, 'page_line': ln.number, 'column': ln.column}
         text = ln.text
-        if continued and text[0] in LINE_START_PROHIBITED:
+        # Code keeps its own characters where it wraps: the Chinese rules of line starts
+        # and ends are for running text, and `:key` or `?.` after a space in code are fine.
+        code = blk is not None and blk.tag == 'pre'
+        if continued and not code and text[0] in LINE_START_PROHIBITED:
             findings.append(Finding('line-start', 'error', f'line starts with {text[0]} ({text[:6]}…)', **at))
-        if continues and text[-1] in LINE_END_PROHIBITED_GB:
+        if continues and not code and text[-1] in LINE_END_PROHIBITED_GB:
             findings.append(Finding('line-end', 'error', f'line ends with {text[-1]} (…{text[-6:]})', **at))
         if continues:
             first_next = first_match.get(nxt.index)
