@@ -229,3 +229,14 @@ def test_upright_trapezoid_before_an_inverted_one():
     from typeset.titles import break_title_line
     assert break_title_line('中共中央国务院关于实施乡村振兴战略的意见', 15.3, _em) == \
         ['中共中央国务院', '关于实施乡村振兴战略的意见']
+
+
+def test_a_space_beside_digits_is_in_the_digit_font(tmp_path):
+    """Pango draws a space next to digits with the digits' font: a digit font without a
+    space set it as .notdef, `check` called U+0020 missing and lost the digits (corpus 08's
+    `在 34 岁`, `花了 5000 元`)."""
+    from typeset.checks import check
+    src = tmp_path / 'digits.md'
+    src.write_text('> 有七成的比例会在 34 岁的时候结婚。\n\n今天出去买菜花了 5000 元。\n', encoding='utf-8')
+    findings = check(src, tmp_path / 'digits.pdf').findings
+    assert not [f for f in findings if f.rule in ('glyph-missing', 'text-mismatch')], findings
