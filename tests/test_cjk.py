@@ -16,7 +16,7 @@ import pytest
 
 import typeset
 from typeset import cjk
-from typeset.cjk import chars as C
+from typeset import chars as C
 from typeset.cjk import patches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -287,8 +287,8 @@ def test_baselines_on_grid_and_22_lines_per_full_page(doc):
 def test_no_prohibited_line_start_or_end(doc):
     pages = doc[0]
     lines = [ln for pg in pages for ln in pg]
-    starts = [(ln.page, ln.text[:8]) for ln in lines if ln.text[0] in C.START_BAD]
-    ends = [(ln.page, ln.text[-8:]) for ln in lines if ln.text[-1] in C.END_BAD_GB]
+    starts = [(ln.page, ln.text[:8]) for ln in lines if ln.text[0] in C.LINE_START_PROHIBITED]
+    ends = [(ln.page, ln.text[-8:]) for ln in lines if ln.text[-1] in C.LINE_END_PROHIBITED_GB]
     splits = [(a.text[-4:], b.text[:4]) for a, b in zip(lines, lines[1:])
               for mark in C.TWINS if a.text.endswith(mark) and b.text.startswith(mark)]
     assert not starts and not ends and not splits, (starts, ends, splits)

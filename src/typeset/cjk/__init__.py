@@ -18,7 +18,8 @@ from . import patches
 
 weasyprint = patches.import_weasyprint()  # before anything imports it the slow way
 
-from . import chars, columns, justify, linebreak, pagefill  # noqa: E402
+from . import columns, justify, linebreak, pagefill  # noqa: E402
+from .. import chars  # noqa: E402
 from ..chars import WIDE_RANGES  # noqa: E402
 from ..errors import TypesetError  # noqa: E402
 from .settings import Settings, settings_for  # noqa: E402

@@ -11,7 +11,7 @@ bold run-in sentence followed by plain text is justified as one line.
 from weasyprint.formatting_structure import boxes
 
 from . import breaker
-from . import chars as C
+from .. import chars as C
 from .linebreak import CJKLayout, Plan, gap_weight, plan_widths, settings_for, shape
 
 

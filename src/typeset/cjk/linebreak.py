@@ -21,7 +21,7 @@ from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
 from weasyprint.text.line_break import Layout, _font_style_cache_key, first_line_metrics
 
 from . import breaker
-from . import chars as C
+from .. import chars as C
 from .settings import settings_for
 
 ORDER_GAP = 0.05  # px
@@ -419,7 +419,7 @@ def _may_break(opportunities, text, b):
 
 
 def _lone_char(rest):
-    return len([c for c in rest.strip(' ') if c not in C.START_BAD]) == 1
+    return len([c for c in rest.strip(' ') if c not in C.LINE_START_PROHIBITED]) == 1
 
 
 def applicable(text, style):
