@@ -591,16 +591,22 @@ def test_a_full_even_page_gets_a_blank_page_before_the_colophon(tmp_path):
     assert '抄送' in texts[3] and not re.search(r'—\s*\d+\s*—', texts[3])
 
 
-def test_attachment_file_outside_the_manuscript_folder_is_an_input_error(tmp_path):
-    folder = _project(tmp_path)
-    (tmp_path / 'secret.md').write_text('机密内容。\n', encoding='utf-8')
+def _refused_attachment(folder, name: str, why: str):
+    """Building a 通知 whose `attachments:` names `name` is an input error at that key's
+    line, saying `why`, and writes no PDF."""
     src = folder / 'doc.md'
-    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: ../secret.md}\n---\n\n正文。\n',
+    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: %s}\n---\n\n正文。\n' % name,
                    encoding='utf-8')
     with pytest.raises(typeset.InputError) as e:
         typeset.build(src, folder / 'doc.pdf')
-    assert e.value.line == 3 and 'outside' in e.value.message
+    assert e.value.line == 3 and why in e.value.message
     assert not (folder / 'doc.pdf').exists()
+
+
+def test_attachment_file_outside_the_manuscript_folder_is_an_input_error(tmp_path):
+    folder = _project(tmp_path)
+    (tmp_path / 'secret.md').write_text('机密内容。\n', encoding='utf-8')
+    _refused_attachment(folder, '../secret.md', 'outside')
 
 
 def test_attachment_beside_a_manuscript_in_a_shared_folder_is_refused(tmp_path, monkeypatch):
@@ -608,26 +614,14 @@ def test_attachment_beside_a_manuscript_in_a_shared_folder_is_refused(tmp_path, 
     lying in TMPDIR (or ~) put any file beside it into the PDF."""
     monkeypatch.setenv('TMPDIR', str(tmp_path))
     (tmp_path / 'x.md').write_text('别人的机密内容。\n', encoding='utf-8')
-    src = tmp_path / 'doc.md'
-    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: x.md}\n---\n\n正文。\n',
-                   encoding='utf-8')
-    with pytest.raises(typeset.InputError) as e:
-        typeset.build(src, tmp_path / 'doc.pdf')
-    assert e.value.line == 3 and 'shared folder' in e.value.message
-    assert not (tmp_path / 'doc.pdf').exists()
+    _refused_attachment(tmp_path, 'x.md', 'shared folder')
 
 
 def test_hard_linked_attachment_is_refused(tmp_path):
     folder = _project(tmp_path)
     (tmp_path / 'secret.md').write_text('机密内容。\n', encoding='utf-8')
     os.link(tmp_path / 'secret.md', folder / 'att.md')
-    src = folder / 'doc.md'
-    src.write_text('---\ntitle: 通知\nattachments:\n  - {title: 附表, file: att.md}\n---\n\n正文。\n',
-                   encoding='utf-8')
-    with pytest.raises(typeset.InputError) as e:
-        typeset.build(src, folder / 'doc.pdf')
-    assert e.value.line == 3 and 'hard link' in e.value.message
-    assert not (folder / 'doc.pdf').exists()
+    _refused_attachment(folder, 'att.md', 'hard link')
 
 
 def test_joint_issue_seals_each_over_its_organ_and_apart(tmp_path):
