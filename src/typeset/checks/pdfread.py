@@ -7,6 +7,7 @@ top to bottom, from 1.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -72,6 +73,8 @@ class Page:
     columns: list[tuple[float, float]] = field(default_factory=list)   # x ranges, when set in columns
 
 
+# Asked for every glyph about a handful of names: remembered.
+@functools.lru_cache(maxsize=256)
 def _strip_subset(name: str) -> str:
     return name.split('+', 1)[1] if re.match(r'^[A-Z]{6}\+', name) else name
 
