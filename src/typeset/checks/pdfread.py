@@ -40,6 +40,10 @@ class Line:
     number: int | None = None  # body line number on its page (None: outside the type area)
     index: int = 0            # position in the document's reading order of body lines
     column: int | None = None  # 1-based column on a page set in columns (None: one column, or spanning)
+    # base and size, counted once: the rules ask for them ~5 times a line (2 s of a
+    # 700-page check). A line's glyphs are not changed once it is made.
+    _base: float | None = field(default=None, init=False, repr=False, compare=False)
+    _size: float | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -55,11 +59,15 @@ class Line:
 
     @property
     def base(self) -> float:
-        return Counter(round(g.base, 2) for g in self.glyphs).most_common(1)[0][0]
+        if self._base is None:
+            self._base = Counter(round(g.base, 2) for g in self.glyphs).most_common(1)[0][0]
+        return self._base
 
     @property
     def size(self) -> float:
-        return Counter(round(g.size, 1) for g in self.glyphs).most_common(1)[0][0]
+        if self._size is None:
+            self._size = Counter(round(g.size, 1) for g in self.glyphs).most_common(1)[0][0]
+        return self._size
 
 
 @dataclass
