@@ -39,13 +39,13 @@ def _fallbacks(monkeypatch) -> list:
 
 def _same_as_pdfminer(path, monkeypatch) -> list:
     used = _fallbacks(monkeypatch)
-    ours = [p.chars for p in contentstream.pages_of(path)]
+    ours = [p.glyphs for p in contentstream.pages_of(path)]
     used = list(used)   # before pdfminer reads it for comparison
     theirs = _pdfminer_pages(path)
     assert len(ours) == len(theirs)
     for number, (a, b) in enumerate(zip(ours, theirs), 1):
         assert a == b, f'page {number}'
-    assert sum(len(p) for p in ours) > 0
+    assert sum(len(p) for p in ours) > 0   # (a page of text, or two)
     return used
 
 
@@ -92,3 +92,18 @@ def test_what_it_does_not_read_goes_to_pdfminer(tmp_path, monkeypatch):
     path = _pdf(tmp_path, b'/Span <</ActualText (x)>> BDC BT /F1 12 Tf 72 200 Td (Hi) Tj ET EMC')
     used = _same_as_pdfminer(path, monkeypatch)
     assert len(used) == 1
+
+
+def test_two_processes_read_what_one_reads(tmp_path, monkeypatch):
+    out = tmp_path / 'doc.pdf'
+    typeset.build(ROOT / 'source' / 'report.md', out)
+    monkeypatch.setattr(contentstream, 'PARALLEL_PAGES', 10**9)
+    one = list(contentstream.pages_of(out))
+    monkeypatch.setattr(contentstream, 'PARALLEL_PAGES', 2)
+    monkeypatch.setattr(contentstream, '_spare_core', lambda: True)
+    forked = []
+    monkeypatch.setattr(contentstream._Child, 'pages',
+                        lambda self, pages=contentstream._Child.pages: forked.append(1) or pages(self))
+    two = list(contentstream.pages_of(out))
+    assert forked and len(one) == len(two) > 2
+    assert one == two

@@ -19,8 +19,12 @@ takes the page's own characters only.
 """
 from __future__ import annotations
 
+import os
+import pickle
 import re
 from dataclasses import dataclass
+
+from .pdfread import Glyph, _strip_subset
 
 # One token of a content stream: an array of glyph strings and offsets (as TJ takes
 # it), a number, a name, a hex string or an operator. Anything else (a literal string,
@@ -42,33 +46,137 @@ class Unread(Exception):
 
 
 @dataclass
-class PageChars:
+class PageGlyphs:
     width: float
     height: float
-    chars: list[dict]     # text, x0, x1, top, bottom, size, fontname, matrix (as pdfplumber names them)
+    glyphs: list[Glyph]   # in drawing order; white space left out
+
+
+# A document this long is read by two processes when a core is idle: the first pages
+# here (handed on to the line finder as they are read), the rest in a forked child. The
+# child's share is the larger: the pages read here are also set in lines here while the
+# child reads. (700 pages: 6.4 s → ~4.8 s with a core free; with none, the child's second
+# parse of the document and its pickling only add ~0.9 s of CPU, hence the load test.)
+PARALLEL_PAGES = 60
+HERE_SHARE = 0.45
 
 
 def pages_of(path):
-    """The characters of each page, in drawing order."""
+    """The glyphs of each page, page by page."""
     from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
     with open(path, 'rb') as f:
-        document = PDFDocument(PDFParser(f))
-        resources = PDFResourceManager(caching=True)
-        fallback = None
-        fonts: dict[int, _Font] = {}     # by pdfminer font, which the resource manager keeps
-        for page in PDFPage.create_pages(document):
+        pages = list(PDFPage.create_pages(PDFDocument(PDFParser(f))))
+        split, child = len(pages), None
+        if len(pages) >= PARALLEL_PAGES and _spare_core() and hasattr(os, 'fork'):
+            split = int(len(pages) * HERE_SHARE)
+            child = _Child(path, split)
+        try:
+            reader = _Reader()
+            for page in pages[:split]:
+                yield reader.read(page)
+            if child is not None:
+                yield from child.pages()
+        finally:
+            if child is not None:
+                child.stop()
+
+
+def _spare_core() -> bool:
+    """A core that nothing else is using (this process takes one)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return False
+    return cores > 1 and load < cores - 0.5
+
+
+class _Reader:
+    """Pages of one document, its fonts kept from page to page."""
+
+    def __init__(self):
+        from pdfminer.pdfinterp import PDFResourceManager
+        self.resources = PDFResourceManager(caching=True)
+        self.fonts: dict[int, _Font] = {}     # by pdfminer font, which the resource manager keeps
+        self.fallback = None
+
+    def read(self, page) -> PageGlyphs:
+        from pdfminer.pdfinterp import PDFPageInterpreter
+        try:
+            interpreter = PDFPageInterpreter(self.resources, None)
+            interpreter.init_resources(page.resources)
+            glyphs = _Page(page, interpreter.fontmap, self.fonts).read()
+        except Unread:
+            self.fallback = self.fallback or _Pdfminer(self.resources)
+            glyphs = self.fallback.read(page)
+        x0, y0, x1, y1 = page.cropbox
+        return PageGlyphs(x1 - x0, y1 - y0, glyphs)
+
+
+class _Child:
+    """Pages `start`… of the PDF at `path`, read by a forked process and sent back as
+    tuples (a Glyph pickles at several times the cost)."""
+
+    def __init__(self, path, start: int):
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:   # the child: read, send, and leave without the parent's cleanup
+            os.close(read_end)
+            status = 1
             try:
-                interpreter = PDFPageInterpreter(resources, None)
-                interpreter.init_resources(page.resources)
-                chars = _Page(page, interpreter.fontmap, fonts).read()
-            except Unread:
-                fallback = fallback or _Pdfminer(resources)
-                chars = fallback.read(page)
-            x0, y0, x1, y1 = page.cropbox
-            yield PageChars(x1 - x0, y1 - y0, chars)
+                with os.fdopen(write_end, 'wb') as out:
+                    pickle.dump(_read_from(path, start), out, protocol=pickle.HIGHEST_PROTOCOL)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.pipe = os.fdopen(read_end, 'rb')
+        self.done = False
+
+    def pages(self):
+        try:
+            pages = pickle.load(self.pipe)
+        except EOFError:
+            pages = None
+        self.pipe.close()
+        _, status = os.waitpid(self.pid, 0)
+        self.done = True
+        if pages is None or status != 0:
+            raise RuntimeError('the second process reading the PDF failed')
+        for width, height, glyphs in pages:
+            yield PageGlyphs(width, height, [Glyph(*g) for g in glyphs])
+
+    def stop(self):
+        """The child of a reading left off (an error, or the caller stopped early)."""
+        if self.done:
+            return
+        import signal
+        self.pipe.close()
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def _read_from(path, start: int) -> list:
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+    with open(path, 'rb') as f:
+        reader = _Reader()
+        out = []
+        for k, page in enumerate(PDFPage.create_pages(PDFDocument(PDFParser(f)))):
+            if k >= start:
+                p = reader.read(page)
+                out.append((p.width, p.height, [(g.text, g.x0, g.x1, g.base, g.size, g.font, g.top, g.bottom)
+                                                for g in p.glyphs]))
+        return out
 
 
 class _Pdfminer:
@@ -80,7 +188,7 @@ class _Pdfminer:
         self.device = PDFPageAggregator(resources, laparams=None)
         self.interpreter = PDFPageInterpreter(resources, self.device)
 
-    def read(self, page) -> list[dict]:
+    def read(self, page) -> list[Glyph]:
         from pdfminer.layout import LTChar
         x0, y0, x1, y1 = page.cropbox
         height = y1 - y0
@@ -88,17 +196,30 @@ class _Pdfminer:
         chars = []
         for obj in self.device.get_result():
             if isinstance(obj, LTChar):
-                chars.append(_record(obj.get_text(), obj.x0, obj.y0, obj.x1, obj.y1, obj.size,
-                                     obj.fontname, obj.matrix, x0, y0, height))
-        return chars
+                name = obj.fontname
+                if isinstance(name, bytes):
+                    name = name.decode('latin-1')
+                chars.append({'text': obj.get_text(), 'x0': obj.x0 - x0, 'x1': obj.x1 - x0,
+                              'top': height - (obj.y1 - y0), 'bottom': height - (obj.y0 - y0),
+                              'size': obj.size, 'fontname': name,
+                              'matrix': (*obj.matrix[:5], obj.matrix[5] - y0)})
+        return glyphs_of(chars, height)
 
 
-def _record(text, gx0, gy0, gx1, gy1, size, fontname, matrix, x0, y0, height) -> dict:
-    if isinstance(fontname, bytes):
-        fontname = fontname.decode('latin-1')
-    return {'text': text, 'x0': gx0 - x0, 'x1': gx1 - x0,
-            'top': height - (gy1 - y0), 'bottom': height - (gy0 - y0),
-            'size': size, 'fontname': fontname, 'matrix': (*matrix[:5], matrix[5] - y0)}
+def glyphs_of(chars: list[dict], height) -> list[Glyph]:
+    """Glyph records of characters as pdfplumber gives them (text, x0, x1, top, bottom,
+    size, fontname, matrix), white space left out."""
+    glyphs = []
+    height = float(height)
+    for ch in chars:
+        if not ch['text'].strip():
+            continue
+        m = ch.get('matrix')
+        base = height - m[5] if m else ch['bottom']
+        glyphs.append(Glyph(ch['text'], float(ch['x0']), float(ch['x1']), float(base),
+                            float(ch['size']), _strip_subset(ch.get('fontname', '')),
+                            float(ch['top']), float(ch['bottom'])))
+    return glyphs
 
 
 class _Font:
@@ -108,18 +229,20 @@ class _Font:
         if font.is_vertical():
             raise Unread('vertical font')
         self.font = font
-        self.name = font.fontname
+        name = font.fontname
+        self.name = _strip_subset(name.decode('latin-1') if isinstance(name, bytes) else name)
         self.descent = font.get_descent()
         self.multibyte = font.is_multibyte()
-        self.glyphs: dict[int, tuple[str, float]] = {}
+        self.glyphs: dict[int, tuple[str, float, bool]] = {}
 
-    def glyph(self, cid: int) -> tuple[str, float]:
+    def glyph(self, cid: int) -> tuple[str, float, bool]:
+        """Text, advance (text space units), and whether it is more than white space."""
         from pdfminer.pdffont import PDFUnicodeNotDefined
         try:
             text = self.font.to_unichr(cid)
         except PDFUnicodeNotDefined:
             text = f'(cid:{cid})'
-        found = self.glyphs[cid] = (text, self.font.char_width(cid))
+        found = self.glyphs[cid] = (text, self.font.char_width(cid), bool(text.strip()))
         return found
 
 
@@ -151,16 +274,16 @@ class _Page:
         self.matrix = (1, 0, 0, 1, 0, 0)
         self.linematrix = (0, 0)
         self.stack = []
-        self.chars: list[dict] = []
+        self.glyphs: list[Glyph] = []
 
-    def read(self) -> list[dict]:
+    def read(self) -> list[Glyph]:
         from pdfminer.pdftypes import list_value, stream_value
         streams = [stream_value(s) for s in list_value(self.page.contents)]
         data = b'\n'.join(s.get_data() for s in streams)
         cx0, cy0, cx1, cy1 = self.page.cropbox
         self.crop = (cx0, cy0, cy1 - cy0)
         self._run(data)
-        return self.chars
+        return self.glyphs
 
     def _run(self, data: bytes) -> None:
         args: list = []
@@ -290,11 +413,10 @@ class _Page:
         low, high = descent + rise, descent + rise + fontsize
         a, b, c, d, e, f = matrix
         cx0, cy0, height = self.crop
+        fheight = float(height)
         name = font.name
-        if isinstance(name, bytes):
-            name = name.decode('latin-1')
         glyphs, decode, glyph = font.glyphs, font.font.decode, font.glyph
-        out = self.chars
+        out = self.glyphs
         x, y = self.linematrix
         needcharspace = False
         for obj in seq:
@@ -305,20 +427,21 @@ class _Page:
             for cid in decode(obj):
                 if needcharspace:
                     x += charspace
-                text, width = glyphs.get(cid) or glyph(cid)
-                te, tf = x * a + y * c + e, x * b + y * d + f
+                text, width, drawn = glyphs.get(cid) or glyph(cid)
                 adv = width * fontsize * scaling
-                # apply_matrix_rect of (0, low, adv, high), as pdfminer computes it
-                left1, bottom1 = a * 0 + c * low + te, b * 0 + d * low + tf
-                right1, bottom2 = a * adv + c * low + te, b * adv + d * low + tf
-                right2, top1 = a * adv + c * high + te, b * adv + d * high + tf
-                left2, top2 = a * 0 + c * high + te, b * 0 + d * high + tf
-                gx0, gy0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
-                gx1, gy1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
-                out.append({'text': text, 'x0': gx0 - cx0, 'x1': gx1 - cx0,
-                            'top': height - (gy1 - cy0), 'bottom': height - (gy0 - cy0),
-                            'size': gy1 - gy0, 'fontname': name,
-                            'matrix': (a, b, c, d, te, tf - cy0)})
+                if drawn:
+                    te, tf = x * a + y * c + e, x * b + y * d + f
+                    # apply_matrix_rect of (0, low, adv, high), as pdfminer computes it
+                    left1, bottom1 = a * 0 + c * low + te, b * 0 + d * low + tf
+                    right1, bottom2 = a * adv + c * low + te, b * adv + d * low + tf
+                    right2, top1 = a * adv + c * high + te, b * adv + d * high + tf
+                    left2, top2 = a * 0 + c * high + te, b * 0 + d * high + tf
+                    gy0, gy1 = min(bottom1, bottom2, top1, top2), max(bottom1, bottom2, top1, top2)
+                    # as pdfread's Glyph: text, x0, x1, baseline, size, font, top, bottom
+                    out.append(Glyph(text, min(left1, left2, right1, right2) - cx0,
+                                     max(left1, left2, right1, right2) - cx0,
+                                     fheight - (tf - cy0), gy1 - gy0, name,
+                                     height - (gy1 - cy0), height - (gy0 - cy0)))
                 x += adv
                 if cid == 32 and wordspace:
                     x += wordspace

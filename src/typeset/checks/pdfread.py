@@ -88,16 +88,7 @@ def _strip_subset(name: str) -> str:
 
 
 def page_lines(page, page_number: int) -> list[Line]:
-    glyphs = []
-    height = float(page.height)
-    for ch in page.chars:
-        if not ch['text'].strip():
-            continue
-        m = ch.get('matrix')
-        base = height - m[5] if m else ch['bottom']
-        glyphs.append(Glyph(ch['text'], float(ch['x0']), float(ch['x1']), float(base),
-                            float(ch['size']), _strip_subset(ch.get('fontname', '')),
-                            float(ch['top']), float(ch['bottom'])))
+    glyphs = list(page.glyphs)
     glyphs.sort(key=lambda g: (g.base, g.x0))
     rows: list[list[Glyph]] = []
     for g in glyphs:
@@ -163,7 +154,7 @@ def inside(line: Line, area) -> bool:
 
 
 def _pages_of(path):
-    """The characters of each page (text, box, size, font name, matrix), read straight
+    """The glyphs of each page (`Glyph` records, white space left out), read straight
     from the content streams (`contentstream`): pdfminer's general interpreter was 70 %
     of verifying a 700-page document, pdfplumber's per-object bookkeeping more still."""
     from .contentstream import pages_of
