@@ -224,11 +224,12 @@ def test_long_report_continues_with_notes_and_keeps_reading_order(long_report):
     headline = ''.join(HAN.findall('凝心聚力谋发展同心共绘新蓝图中国人民政治协商会议第十四届温岭市委员会常务委员会'
                                    '工作报告摘要年月在政协第十四届温岭市委员会第五次会议上政协温岭市委员会常务委员会'))
     assert got == headline + want
-    # every page balanced: the columns of each band end within the seed's tolerance
+    # every page balanced: the columns of each band end on one line or one line short,
+    # at the foot of a page the text runs on from too
     for page in pages:
         for band in (b for b in page.bands if any(b)):
             bottoms = [col[-1].baseline for col in band if col]
-            assert max(bottoms) - min(bottoms) <= 3 * PITCH + 0.1
+            assert max(bottoms) - min(bottoms) <= PITCH + 0.1
 
 
 def test_same_newspaper_source_builds_in_gongwen(tmp_path):

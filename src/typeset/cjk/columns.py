@@ -265,15 +265,10 @@ class _Multicol:
         """Lay out one band of columns from `top`; return (column boxes, resume_at)."""
         fits, consumed = self.fit_full_height(children, top, skip_stack)
         full = self.available(top)
-        if not fits:
-            heights, white = [full] * self.count, [0] * self.count
-        else:
-            heights, white, orphans, gaps = self.balanced_heights(
-                children, top, full, skip_stack, consumed)
-            with _orphans(children, orphans):
-                return self.place(children, top, heights, white, skip_stack, page_is_empty,
-                                  gaps)
-        return self.place(children, top, heights, white, skip_stack, page_is_empty)
+        heights, white, orphans, gaps = self.balanced_heights(
+            children, top, full, skip_stack, consumed, runs_on=not fits)
+        with _orphans(children, orphans):
+            return self.place(children, top, heights, white, skip_stack, page_is_empty, gaps)
 
     def fit_full_height(self, children, top, skip_stack):
         """A trial at the full height: does the band fit on the page? Footnotes the band
@@ -287,10 +282,12 @@ class _Multicol:
                 continue
             return resume is None and max(consumed or [0]) <= height + 0.01, consumed
 
-    def balanced_heights(self, children, top, full, skip_stack, consumed):
+    def balanced_heights(self, children, top, full, skip_stack, consumed, runs_on=False):
         """Column heights in whole pitches at which the band fits with its column bottoms
         at most one line apart, or as few lines apart as the rules of breaking allow, and
-        the lines of white to open in each column; as two lists.
+        the lines of white to open in each column; as two lists. With `runs_on`, the band
+        does not fit on the page: its columns end level at the page foot, or a line or
+        two above it, and the rest runs on to the next page.
 
         A search over the bottom line B (from the smallest that holds the band) and, for
         each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
@@ -351,7 +348,7 @@ class _Multicol:
             is lost at a column foot, white may be opened, paragraphs set longer)."""
             rest_lines = total - done
             play = 2 + len(hints) + loosen
-            if not fewer and not (left * (bottom - tolerance - 2) - play <= rest_lines
+            if not (fewer or runs_on) and not (left * (bottom - tolerance - 2) - play <= rest_lines
                                   <= left * bottom + play):
                 return None
             for height in (bottom, bottom - 1, bottom - 2):
@@ -365,6 +362,8 @@ class _Multicol:
                     if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
                         continue
                     here = [(height, white, active)]
+                    if left == 1 and runs_on and resume is not None:
+                        return here
                     if resume is None:
                         if left == 1 or fewer:
                             return here + [(height, 0, ())] * (left - 1)
@@ -380,9 +379,13 @@ class _Multicol:
         # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
         # end level would otherwise be searched through (hundreds of layouts).
         for fewer, tolerance, loosen, orphans[0], gaps, *short in PASSES:
+            if runs_on and (fewer or tolerance > 1):
+                continue
             budget[0] = SEARCH_BUDGET
             try:
-                for bottom in range(lines, min(most, lines + 3, *short) + 1):
+                bottoms = (range(most, most - 3, -1) if runs_on
+                           else range(lines, min(most, lines + 3, *short) + 1))
+                for bottom in bottoms:
                     found = search(skip_stack, count, bottom, tolerance, fewer, loosen, gaps)
                     if found:
                         # the paragraphs set a line longer or shorter stay so: the
@@ -393,6 +396,8 @@ class _Multicol:
                                 orphans[0], gaps)
             except _OverBudget:
                 continue
+        if runs_on:     # filled to the foot as WeasyPrint fills them
+            return [full] * count, [0] * count, None, False
         return self.smallest_common_height(children, top, full, skip_stack, lines, most) + (
             None, False)
 
