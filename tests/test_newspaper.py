@@ -161,6 +161,27 @@ def test_white_in_columns_never_two_blank_lines_at_one_place(seed_page, long_rep
                         pdf.name, col[steps.index(max(steps)) + 1].text)
 
 
+def test_seed_page_is_filled_at_its_banners(seed_page):
+    """The seed does not fill the page: the lines left over are opened as white over and
+    under the banners, alike, in whole lines, and the text reaches down to the
+    public-service strip (before: some 90 mm of white over it)."""
+    with pdfplumber.open(seed_page) as pdf:
+        page = pdf.pages[0]
+        banners = sorted((r for r in page.rects if abs(r['x1'] - r['x0'] - 475.94) < 1
+                          and r['bottom'] - r['top'] > 2 * PITCH), key=lambda r: r['top'])
+        strip = min((r for r in page.rects if r['x1'] - r['x0'] > 0.9 * 400 * MM
+                     and r['bottom'] - r['top'] > 10 * MM), key=lambda r: r['top'])
+        body = [c for c in page.chars if round(c['size'], 1) == 10.5
+                and banners[0]['bottom'] < c['top'] < strip['top']]
+    assert len(banners) == 2
+    assert strip['top'] - max(c['bottom'] for c in body) <= 1.5 * PITCH
+    banner = banners[1]
+    above = banner['top'] - max(c['bottom'] for c in body if c['bottom'] < banner['top'])
+    under = min(c['top'] for c in body if c['top'] > banner['bottom']) - banner['bottom']
+    assert above > 3 * PITCH and under > 3 * PITCH
+    assert above == pytest.approx(under, abs=0.5 * PITCH)
+
+
 def test_plain_columns_balance_to_one_line(tmp_path):
     """Sixteen paragraphs of one to four sentences: the columns end on one line or one
     line short (WeasyPrint's own layout leaves the last column five lines short here).

@@ -57,6 +57,8 @@ PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
           (False, 1, 0, 1, True), (False, 2, 0, None, False), (False, 3, 0, None, False),
           (True, 1, 0, None, False), (True, 2, 0, None, False))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
+FILL_MOST = 4           # lines of white page fill opens at one place at most
+FILL_SHARE = 0.25       # page fill: spare lines at most this share of the page's
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
 
@@ -181,6 +183,7 @@ class _Multicol:
         # Where the first group resumes: inside a band (its children count from 0), or
         # inside a spanning block.
         first = skip_stack[next(iter(skip_stack))] if skip_stack else None
+        starts_here = skip_stack is None
         y = box.content_box_y()
         children, margins, resume, break_page = [], [], None, False
         for index, group in groups:
@@ -225,7 +228,44 @@ class _Multicol:
                 skip, = band_resume.keys()
                 resume = {index + skip: band_resume[skip]}
                 break
+        if resume is None and not break_page:
+            y += self.fill(children, y, starts_here)
         return self.finish(children, y, margins, resume, break_page)
+
+    def fill(self, children, y, starts_here):
+        """The page the report ends on, filled (撑满): the whole lines left above the
+        page foot (and the public-service strip) opened as white at the page's display
+        places, as a page editor spaces out a page the copy does not quite fill: over
+        and under every banner alike, so that it stands centred in its white, a line at
+        each in turn, at most FILL_MOST at one place; a line left over goes under the
+        headline block. Never inside a band: its columns stay as they were balanced.
+        A page the report leaves well short (more spare lines than FILL_SHARE of the
+        page's) has room for another item: it stays as it is. Returns the height added."""
+        spare = int(self.available(y) / self.pitch + 1e-6)
+        page = self.context.page_bottom - self.containing_block.content_box_y()
+        if not children or spare < 1 or spare > FILL_SHARE * page / self.pitch:
+            return 0
+        # a banner's two sides (one at the head of a page it does not start, or at the
+        # foot of the report); the top of the page the report starts on is under the
+        # headline block
+        sides = [[k + under for under in (0, 1)
+                  if (k + under or starts_here) and k + under < len(children)]
+                 for k, child in enumerate(children) if not child.is_column]
+        opened = {}
+        for _ in range(FILL_MOST):
+            for places in sides:
+                if places and spare >= len(places):
+                    for place in places:
+                        opened[place] = opened.get(place, 0) + 1
+                    spare -= len(places)
+        if starts_here and spare:
+            opened[0] = opened.get(0, 0) + 1
+        shift = 0
+        for k, child in enumerate(children):
+            shift += opened.get(k, 0) * self.pitch
+            if shift:
+                child.translate(dy=shift)
+        return sum(opened.values()) * self.pitch
 
     def finish(self, children, y, margins, resume, break_page):
         from weasyprint.layout.column import _report_footnotes
