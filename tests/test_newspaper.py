@@ -253,6 +253,38 @@ def test_long_report_continues_with_notes_and_keeps_reading_order(long_report):
             assert max(bottoms) - min(bottoms) <= PITCH + 0.1
 
 
+CORPUS = Path('/work/shared/corpus')
+NEWSPAPER_KEYS = ('style: newspaper\npaper: 温岭日报\nissue_date: 2026-01-20\npage_no: 5\n'
+                  'section: 专版\neditor: 王晓\ndesigner: 陈立\nproofreader: 林青\n'
+                  'column_rules: yes\n')
+
+
+@pytest.mark.parametrize('corpus, keys, share', [
+    # corpus 03: before, one band two lines apart (a 3-line lead-in band in 7 columns)
+    ('03-rural-revitalization-opinions-2018.md', '', 1),
+    # corpus 02's first two thirds: page 1 ends inside a paragraph whose last lines,
+    # carried over, could not end level on page 2 (widows): page 1's columns end at
+    # the place from which page 2's can
+    ('02-jiangxi-gov-work-report-2026.md', 'kicker: 江西省人民政府\n', 0.66),
+])
+def test_long_report_every_band_of_every_page_level(tmp_path, corpus, keys, share):
+    lines = (CORPUS / corpus).read_text(encoding='utf-8').split('\n')
+    body = '\n'.join(lines[:int(len(lines) * share)])
+    src = tmp_path / 'long.md'
+    src.write_text(f'---\n{NEWSPAPER_KEYS}{keys}---\n{body}', encoding='utf-8')
+    typeset.build(src, tmp_path / 'long.pdf')
+    pages = read_columns(tmp_path / 'long.pdf')
+    assert len(pages) >= 3
+    for page in pages:
+        for band in (b for b in page.bands if any(b)):
+            bottoms = [col[-1].baseline for col in band if col]
+            assert max(bottoms) - min(bottoms) <= PITCH + 0.1, (
+                page.number, [round((b - min(bottoms)) / PITCH) for b in bottoms])
+    for i, chars in enumerate(_chars(tmp_path / 'long.pdf')):
+        head = without_space(_text([c for c in chars if c['baseline'] < HEAD]))
+        assert f'第{5 + i}版' in head and '温岭日报' in head
+
+
 def test_same_newspaper_source_builds_in_gongwen(tmp_path):
     out = tmp_path / 'gongwen.pdf'
     result = typeset.build(NEWSPAPER_SOURCE, out, style='gongwen')
@@ -368,3 +400,14 @@ def test_picture_with_caption_spans_the_columns(tmp_path):
         # the band under the picture is on the grid of the band above it
         steps = (band[0][0].baseline - bands[0][0][0].baseline) / PITCH
         assert steps == pytest.approx(round(steps), abs=0.02)
+
+
+def test_kicker_and_byline_without_a_title_are_set(tmp_path):
+    """A manuscript whose headline is its first heading still has its 引题 and byline
+    from the front matter over it (before: dropped without a title)."""
+    src = tmp_path / 'kicker.md'
+    src.write_text('---\nstyle: newspaper\nkicker: 奋力谱写新篇章\nbyline: 本报记者　林青\n---\n\n'
+                   '正文一段。\n', encoding='utf-8')
+    typeset.build(src, tmp_path / 'kicker.pdf')
+    text = without_space(_text(_chars(tmp_path / 'kicker.pdf')[0]))
+    assert '奋力谱写新篇章' in text and '本报记者林青' in text

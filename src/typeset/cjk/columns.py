@@ -15,8 +15,9 @@ A multi-column box that declares its line pitch,
 is laid out here instead, band by band (a band: the columns between two spanning blocks):
 
 1. one trial at the full height left on the page tells whether the band fits at all
-   (and how tall the footnotes it calls are); if not, the columns are filled to the
-   page foot as WeasyPrint does, and the rest continues on the next page;
+   (and how tall the footnotes it calls are); if not, its columns end level at the
+   page foot (or a line or two above it), at a place from which what they carry over
+   can end level on the next page, and the rest continues there;
 2. otherwise a search for column heights in whole pitches at which the band fits with
    its column bottoms at most one line apart (two, three, when the rules of breaking
    allow no better): each column B, B − 1 or B − 2 lines for a bottom line B, laid out
@@ -34,6 +35,7 @@ function untouched; the patches are installed by ``typeset.cjk.install`` for Wea
 70.x only, and ``install`` refuses a WeasyPrint without the functions it replaces.
 """
 from math import ceil
+from typing import NamedTuple
 
 from . import breaker
 from .settings import _length, _tokens
@@ -57,6 +59,7 @@ PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
           (False, 1, 0, 1, True), (False, 2, 0, None, False), (False, 3, 0, None, False),
           (True, 1, 0, None, False), (True, 2, 0, None, False))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
+LOOK_AHEAD = 3          # places a band running on to the next page may end, tried
 FILL_MOST = 4           # lines of white page fill opens at one place at most
 FILL_SHARE = 0.25       # page fill: spare lines at most this share of the page's
 STRETCH_PROPERTY = '__column_stretch'
@@ -324,120 +327,25 @@ class _Multicol:
 
     def balanced_heights(self, children, top, full, skip_stack, consumed, runs_on=False):
         """Column heights in whole pitches at which the band fits with its column bottoms
-        at most one line apart, or as few lines apart as the rules of breaking allow, and
-        the lines of white to open in each column; as two lists. With `runs_on`, the band
-        does not fit on the page: its columns end level at the page foot, or a line or
-        two above it, and the rest runs on to the next page.
-
-        A search over the bottom line B (from the smallest that holds the band) and, for
-        each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
-        within the tolerance of B (a heading kept with its text, widows, orphans) cuts
-        the branch, unless it can be brought down by opening a line of white at its
-        小标题 (``--column-stretch``: a heading's 占行 grows by a line, as a newspaper
-        makes up a short column), or, in a later pass, by setting one of its paragraphs
-        a line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks,
-        never a loose line or a 孤字). Each column is laid out once per start, height
-        and paragraph so set (memoised), so the search costs a few layouts of the band,
-        not one per combination."""
+        at most one line apart, or as few lines apart as the rules of breaking allow, the
+        lines of white to open in each column, the orphans and whether white may open
+        between paragraphs (as `_Balance.solve`). With `runs_on`, the band does not fit
+        on the page: its columns end level at the page foot, or a line or two above it,
+        and the rest runs on to the next page."""
         pitch, count = self.pitch, self.count
         total = sum(consumed) / pitch
-        lines = max(1, ceil(total / count - 1e-6))
         most = int(full // pitch + 1e-6)
-        memo, budget, found_changes, orphans = {}, [0], {}, [None]
-
-        def column(start, height, hints=()):
-            """The column from `start` at `height` lines, the paragraphs of `hints` set a
-            line longer or shorter: (resume, lines used, lines of white it may open, the
-            column as laid out, the hints that still concern the columns after it)."""
-            key = (_frozen(start), height, hints, orphans[0])
-            if key not in memo:
-                if budget[0] <= 0:
-                    raise _OverBudget
-                budget[0] -= 1
-                with _loosened(hints), _orphans(children, orphans[0]):
-                    resume, used, _, stretch, laid = self.trial(
-                        children, top, [height * pitch], start, page_is_empty=False)
-                # nothing placed: no column of this height can start here
-                memo[key] = ((resume, used[0] / pitch, stretch[0], laid[0],
-                              _running_on(laid[0], hints)) if used
-                             else (start, None, (0, 0), None, hints))
-                # a column that ended short of its height ends there at any height
-                # down to its last line: the same layout
-                if used:
-                    for lower in range(ceil(used[0] / pitch - 0.01), height):
-                        memo.setdefault(key[:1] + (lower,) + key[2:], memo[key])
-            return memo[key]
-
-        def changes(start, height, hints):
-            key = (_frozen(start), height, hints, orphans[0])
-            if key not in found_changes:
-                taken = {text for text, _ in hints}
-                found_changes[key] = [
-                    tuple(sorted(hints + (change,)))
-                    for change in _line_changes(column(start, height, hints)[3])
-                    if change[0] not in taken]
-            return found_changes[key]
-
-        def search(start, left, bottom, tolerance, fewer, loosen, gaps, hints=(), done=0):
-            """Heights for the `left` last columns from `start`, or None; with `fewer`,
-            the text may end before the last column (a band too short for all); with
-            `loosen`, so many paragraphs may be set a line longer or shorter. A paragraph
-            so set stays so in the columns it runs on into (`hints`). `done`: the lines
-            of the band the columns before took; what is left must still be able to end
-            level in the columns left (a few lines' play: a blank line before a heading
-            is lost at a column foot, white may be opened, paragraphs set longer)."""
-            rest_lines = total - done
-            play = 2 + len(hints) + loosen
-            if not (fewer or runs_on) and not (left * (bottom - tolerance - 2) - play <= rest_lines
-                                  <= left * bottom + play):
-                return None
-            for height in (bottom, bottom - 1, bottom - 2):
-                if height < 1:
-                    break
-                for active in [hints] + (changes(start, height, hints) if loosen else []):
-                    resume, used, stretch, _, live = column(start, height, active)
-                    if used is None:
-                        continue
-                    white = max(0, min(stretch[gaps], round(bottom - used)))
-                    if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
-                        continue
-                    here = [(height, white, active)]
-                    if left == 1 and runs_on and resume is not None:
-                        return here
-                    if resume is None:
-                        if left == 1 or fewer:
-                            return here + [(height, 0, ())] * (left - 1)
-                        continue
-                    if left > 1 and (rest := search(resume, left - 1, bottom, tolerance,
-                                                    fewer, loosen - (active != hints), gaps,
-                                                    live, done + used)):
-                        return here + rest
-            return None
-
-        # Every column filled, as level as the rules allow; else a short band (a few
-        # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
-        # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
-        # end level would otherwise be searched through (hundreds of layouts).
-        for fewer, tolerance, loosen, orphans[0], gaps, *short in PASSES:
-            if runs_on and (fewer or tolerance > 1):
-                continue
-            budget[0] = SEARCH_BUDGET
-            try:
-                bottoms = (range(most, most - 3, -1) if runs_on
-                           else range(lines, min(most, lines + 3, *short) + 1))
-                for bottom in bottoms:
-                    found = search(skip_stack, count, bottom, tolerance, fewer, loosen, gaps)
-                    if found:
-                        # the paragraphs set a line longer or shorter stay so: the
-                        # columns are laid out for real with them, and any later
-                        # layout of the page finds them so
-                        _loosened([hint for _, _, active in found for hint in active]).keep()
-                        return ([h * pitch for h, _, _ in found], [w for _, w, _ in found],
-                                orphans[0], gaps)
-            except _OverBudget:
-                continue
+        balance = _Balance(self, children, top, most)
+        found = balance.solve(skip_stack, total, runs_on)
+        if found:
+            heights, white, hints, orphans, gaps = found
+            # the paragraphs set a line longer or shorter stay so: the columns are laid
+            # out for real with them, and any later layout of the page finds them so
+            _loosened(hints).keep()
+            return [h * pitch for h in heights], white, orphans, gaps
         if runs_on:     # filled to the foot as WeasyPrint fills them
             return [full] * count, [0] * count, None, False
+        lines = max(1, ceil(total / count - 1e-6))
         return self.smallest_common_height(children, top, full, skip_stack, lines, most) + (
             None, False)
 
@@ -508,6 +416,156 @@ class _Multicol:
         for column in columns:
             column.height = tallest
         return columns, resume
+
+
+class _Balance:
+    """The balancing search of one band (`_Multicol.balanced_heights`).
+
+    A search over the bottom line B (from the smallest that holds the band) and, for
+    each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
+    within the tolerance of B (a heading kept with its text, widows, orphans) cuts the
+    branch, unless it is made up (PASSES): white under its 小标题, a paragraph set a
+    line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks, never a
+    loose line or a 孤字; it stays so in the columns it runs on into), a paragraph's
+    first line alone at its foot, a blank line between two paragraphs. Each column is
+    laid out once per start, height and paragraphs so set (memoised), so the search
+    costs a few layouts of the band, not one per combination.
+
+    A band that runs on to the next page ends level at the page foot at a place from
+    which what it leaves for the next page can end level there too (LOOK_AHEAD such
+    places tried): a few lines of a paragraph carried over, widows kept, may not."""
+
+    def __init__(self, multicol, children, top, most):
+        self.multicol, self.children, self.top, self.most = multicol, children, top, most
+        self.pitch, self.count = multicol.pitch, multicol.count
+        self.memo, self.found_changes, self.ahead = {}, {}, {}
+        self.budget, self.orphans = 0, None
+
+    def column(self, start, height, hints=()):
+        """The column from `start` at `height` lines, the paragraphs of `hints` set a
+        line longer or shorter: (resume, lines used, lines of white it may open without
+        and with a blank line between paragraphs, the column as laid out, the hints that
+        still concern the columns after it)."""
+        pitch = self.pitch
+        key = (_frozen(start), height, hints, self.orphans)
+        if key not in self.memo:
+            if self.budget <= 0:
+                raise _OverBudget
+            self.budget -= 1
+            with _loosened(hints), _orphans(self.children, self.orphans):
+                resume, used, _, stretch, laid = self.multicol.trial(
+                    self.children, self.top, [height * pitch], start, page_is_empty=False)
+            # nothing placed: no column of this height can start here
+            self.memo[key] = ((resume, used[0] / pitch, stretch[0], laid[0],
+                               _running_on(laid[0], hints)) if used
+                              else (start, None, (0, 0), None, hints))
+            # a column that ended short of its height ends there at any height down to
+            # its last line: the same layout
+            if used:
+                for lower in range(ceil(used[0] / pitch - 0.01), height):
+                    self.memo.setdefault(key[:1] + (lower,) + key[2:], self.memo[key])
+        return self.memo[key]
+
+    def changes(self, start, height, hints):
+        key = (_frozen(start), height, hints, self.orphans)
+        if key not in self.found_changes:
+            taken = {text for text, _ in hints}
+            self.found_changes[key] = [
+                tuple(sorted(hints + (change,)))
+                for change in _line_changes(self.column(start, height, hints)[3])
+                if change[0] not in taken]
+        return self.found_changes[key]
+
+    def solve(self, start, total, runs_on, hints=(), level=False):
+        """(heights in lines, lines of white, paragraph hints, orphans, gaps) for the
+        band from `start`, `total` lines long, or None. Each pass may lay out
+        SEARCH_BUDGET new columns: a band whose breaks cannot end level would otherwise
+        be searched through (hundreds of layouts). With `level`, only a band that ends
+        level will do."""
+        lines = max(1, ceil(total / self.count - 1e-6))
+        for fewer, tolerance, loosen, orphans, gaps, *short in PASSES:
+            if tolerance > 1 and (runs_on or level) or fewer and (runs_on or level and not short):
+                continue
+            self.budget, self.orphans = SEARCH_BUDGET, orphans
+            bottoms = (range(self.most, self.most - 3, -1) if runs_on
+                       else range(lines, min(self.most, lines + 3, *short) + 1))
+            try:
+                for bottom in bottoms:
+                    found = self.search(start, self.count, bottom, _Pass(
+                        tolerance, fewer, loosen, gaps, runs_on, total), hints)
+                    if found:
+                        return ([h for h, _, _ in found], [w for _, w, _ in found],
+                                [hint for _, _, active in found for hint in active],
+                                orphans, gaps)
+            except _OverBudget:
+                continue
+        return None
+
+    def search(self, start, left, bottom, p, hints=(), done=0):
+        """Heights for the `left` last columns from `start`, or None; with `p.fewer`,
+        the text may end before the last column (a band too short for all); with
+        `p.loosen`, so many paragraphs may be set a line longer or shorter. `done`: the
+        lines of the band the columns before took; what is left must still be able to
+        end level in the columns left (a few lines' play: a blank line before a heading
+        is lost at a column foot, white may be opened, paragraphs set longer)."""
+        rest, play = p.total - done, 2 + len(hints) + p.loosen
+        if not (p.fewer or p.runs_on) and not (
+                left * (bottom - p.tolerance - 2) - play <= rest <= left * bottom + play):
+            return None
+        for height in (bottom, bottom - 1, bottom - 2):
+            if height < 1:
+                break
+            for active in [hints] + (self.changes(start, height, hints) if p.loosen else []):
+                resume, used, stretch, _, live = self.column(start, height, active)
+                if used is None:
+                    continue
+                white = max(0, min(stretch[p.gaps], round(bottom - used)))
+                if not bottom - p.tolerance - 0.01 <= used + white <= bottom + 0.01:
+                    continue
+                here = [(height, white, active)]
+                if left == 1 and p.runs_on and resume is not None:
+                    if self.level_after(resume, live):
+                        return here
+                    continue
+                if resume is None:
+                    if left == 1 or p.fewer:
+                        return here + [(height, 0, ())] * (left - 1)
+                    continue
+                if left > 1 and (rest := self.search(
+                        resume, left - 1, bottom, p._replace(loosen=p.loosen - (active != hints)),
+                        live, done + used)):
+                    return here + rest
+        return None
+
+    def level_after(self, start, hints):
+        """Whether what a band leaves for the next page from `start` can end level
+        there: a band that fills the next page too can; one shorter is balanced here, at
+        this page's height (the next page's is not known yet, and differs little)."""
+        key = (_frozen(start), hints)
+        if key not in self.ahead:
+            if len(self.ahead) >= LOOK_AHEAD:
+                return True
+            saved = self.budget, self.orphans
+            self.budget, self.orphans = SEARCH_BUDGET, None
+            try:
+                with _loosened(hints):
+                    resume, consumed, _, _, _ = self.multicol.trial(
+                        self.children, self.top, [self.most * self.pitch] * self.count,
+                        start, page_is_empty=False)
+                self.ahead[key] = resume is not None or bool(self.solve(
+                    start, sum(consumed) / self.pitch, runs_on=False, hints=hints, level=True))
+            finally:
+                self.budget, self.orphans = saved
+        return self.ahead[key]
+
+
+class _Pass(NamedTuple):
+    tolerance: int
+    fewer: bool
+    loosen: int
+    gaps: bool
+    runs_on: bool
+    total: float
 
 
 def _running_on(column, hints):
