@@ -484,7 +484,8 @@ class _Balance:
         level will do."""
         lines = max(1, ceil(total / self.count - 1e-6))
         for fewer, tolerance, loosen, orphans, gaps, *short in PASSES:
-            if tolerance > 1 and (runs_on or level) or fewer and (runs_on or level and not short):
+            # a band that runs on fills its columns; one looked ahead at must end level
+            if fewer and (runs_on or level and not short) or tolerance > 1 and level:
                 continue
             self.budget, self.orphans = SEARCH_BUDGET, orphans
             bottoms = (range(self.most, self.most - 3, -1) if runs_on
@@ -539,23 +540,27 @@ class _Balance:
 
     def level_after(self, start, hints):
         """Whether what a band leaves for the next page from `start` can end level
-        there: a band that fills the next page too can; one shorter is balanced here, at
-        this page's height (the next page's is not known yet, and differs little)."""
+        there: a band that fills the next page too can; one shorter is balanced here, in
+        columns as tall as this page's type area (the next page's is not known yet: it
+        differs by its 上接 note)."""
         key = (_frozen(start), hints)
         if key not in self.ahead:
             if len(self.ahead) >= LOOK_AHEAD:
                 return True
-            saved = self.budget, self.orphans
-            self.budget, self.orphans = SEARCH_BUDGET, None
+            multicol = self.multicol
+            page = int((multicol.context.page_bottom
+                        - multicol.containing_block.content_box_y()) / self.pitch)
+            saved = self.budget, self.orphans, self.most
+            self.budget, self.orphans, self.most = SEARCH_BUDGET, None, page
             try:
                 with _loosened(hints):
-                    resume, consumed, _, _, _ = self.multicol.trial(
-                        self.children, self.top, [self.most * self.pitch] * self.count,
+                    resume, consumed, _, _, _ = multicol.trial(
+                        self.children, self.top, [page * self.pitch] * self.count,
                         start, page_is_empty=False)
                 self.ahead[key] = resume is not None or bool(self.solve(
                     start, sum(consumed) / self.pitch, runs_on=False, hints=hints, level=True))
             finally:
-                self.budget, self.orphans = saved
+                self.budget, self.orphans, self.most = saved
         return self.ahead[key]
 
 
