@@ -116,3 +116,21 @@ def test_corpus_report_every_character_in_reading_order(corpus_report):
     want = ''.join(HAN.findall(source.split('---', 2)[2]))
     got = ''.join(HAN.findall(re.sub(r'（上接第\d+版）', '', ''.join(ln.text for p in pages for ln in p.lines))))
     assert got == want
+
+
+def test_a_gongwen_in_the_paper_prints_what_a_paper_prints(tmp_path):
+    """source/tongzhi.md set as the daily carries it: 主送, body, 落款 and 附注 on the page;
+    the 版头, seal, 版记 and attachments, which a newspaper page has no place for, are said
+    once, as info, not as thirteen errors of lost elements."""
+    root = Path(__file__).resolve().parents[1] / 'source'
+    result = typeset.check(root / 'tongzhi.md', tmp_path / 'tongzhi.pdf', style='newspaper')
+    assert not result.errors, [str(f) for f in result.errors]
+    note, = [f for f in result.findings if f.rule == 'element-not-printed']
+    assert note.severity == 'info'
+    for key in ('copy_no', 'classification', 'urgency', 'issuer_mark', 'doc_no', 'cc', 'printer',
+                'print_date', '版记', 'seal', 'attachments'):
+        assert key in note.message
+    with pdfplumber.open(tmp_path / 'tongzhi.pdf') as pdf:
+        printed = without_space(''.join(c['text'] for c in pdf.pages[0].chars))
+    for shown in ('各镇人民政府、街道办事处，市级各部门：', '温岭市示例局', '2026年1月5日', '0576-86123456'):
+        assert shown in printed
