@@ -761,6 +761,42 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
     return layout, len(line_text.encode()), resume, sum(adv), height, baseline
 
 
+def forget_finished(context, page):
+    """Release what the splitter keeps of paragraphs that ended before `page` (now laid
+    out for good): their shaped text, planned lines and breaker metrics, kept on the
+    text box and every line copied from it, live otherwise as long as the box tree.
+    A paragraph on `page` is kept: it may go on to the next one."""
+    held = _memo_holders(page)
+    earlier = context.__dict__.get('_typeset_cjk_memos', {})
+    for key, box in earlier.items():
+        if key not in held:
+            _release(box)
+    context.__dict__['_typeset_cjk_memos'] = held
+
+
+def _memo_holders(page):
+    """A text box of each paragraph on the laid-out page, by its memo's identity."""
+    held = {}
+    stack = [page]
+    while stack:
+        box = stack.pop()
+        lines = box.__dict__.get('_cjk_lines')
+        if lines is not None:
+            held[id(lines)] = box
+        stack.extend(getattr(box, 'children', ()))
+    return held
+
+
+def _release(box):
+    memo = box.__dict__
+    for para in memo['_cjk_shaped'].values():
+        para.metrics.release()
+    memo['_cjk_shaped'].clear()
+    memo['_cjk_lines'].clear()
+    if memo.get('_cjk_para') is not None:
+        memo['_cjk_para'][1].release()
+
+
 def _idle_layout(style):
     """A deactivated ``CJKLayout`` for a line, without building a Pango layout that
     ``deactivate`` would drop at once: the attributes WeasyPrint reads off it before
