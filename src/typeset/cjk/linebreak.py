@@ -15,6 +15,7 @@ line-by-line choice below is what remains for ragged text and, counted and repor
 for a text whose unbreakable chunk is wider than the line.
 """
 import threading
+from array import array
 from itertools import accumulate
 
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
@@ -42,14 +43,16 @@ class Plan:
     (a trimmed left blank; read only, and one shared tuple when nothing is shifted,
     as in most lines: a plan lives as long as the box tree, one per line);
     ``extra``: justification after the character.
+    Arrays of doubles, not lists: the same numbers in a quarter of the memory (a list
+    holds a float object per character, 32 bytes and a pointer; 0.04 MiB a page).
     """
     __slots__ = ('adv', 'xoff', 'extra', 'text')
 
     def __init__(self, text, adv, xoff):
         self.text = text
-        self.adv = adv
-        self.xoff = xoff if any(xoff) else _unshifted(len(xoff))
-        self.extra = [0.0] * len(text)
+        self.adv = array('d', adv)
+        self.xoff = array('d', xoff) if any(xoff) else _unshifted(len(xoff))
+        self.extra = array('d', bytes(8 * len(text)))
 
 
 _UNSHIFTED = {}

@@ -141,6 +141,40 @@ def _make_page_type_styles(original):
     return set_page_type_computed_styles
 
 
+# -- scans over every page (issue 13, growth) ------------------------------------------
+
+def _make_layout_fixed_boxes(original):
+    """``layout/__init__.py`` ``layout_document`` asks, for each page, for the fixed boxes
+    of all the others, and ``layout_fixed_boxes`` visits every one of those pages in
+    Python: quadratic, 0.5 s at 700 pages and 13 s at 3,500, mostly pages without
+    any. Only the pages that have fixed boxes are given to it, picked in C, in order."""
+    import operator
+    has_fixed_boxes = operator.attrgetter('fixed_boxes')
+
+    def layout_fixed_boxes(context, pages, containing_page):
+        return original(context, list(filter(has_fixed_boxes, pages)), containing_page)
+
+    layout_fixed_boxes.__wrapped__ = original
+    return layout_fixed_boxes
+
+
+def _make_page_references(original):
+    """``pydyf.PDF.page_references`` formats a reference to every page each time it is
+    read, and WeasyPrint reads it once per bookmark (``pdf/anchors.py``
+    ``add_outlines``): quadratic, as bookmarks grow with the pages. The same tuple is
+    made once, and again only when a page has been added."""
+
+    def page_references(self):
+        kids = self.pages['Kids']
+        kept = self.__dict__.get('_typeset_page_references')
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = self._typeset_page_references = (kids, len(kids), original.fget(self))
+        return kept[2]
+
+    page_references.__wrapped__ = original
+    return property(page_references)
+
+
 # -- shrink-to-fit (issue 13, item 2) -------------------------------------------------
 
 def _make_shrink_to_fit(original):
@@ -449,6 +483,10 @@ PATCHES = [
     IMAGE_NAMES,
     Patch('weasyprint.layout.page', 'set_page_type_computed_styles', _make_page_type_styles,
           'margin boxes found without scanning every page of the document'),
+    Patch('weasyprint.layout', 'layout_fixed_boxes', _make_layout_fixed_boxes,
+          'fixed boxes looked for only on the pages that have some'),
+    Patch('pydyf', 'PDF.page_references', _make_page_references,
+          'the references to the pages made once, not once per bookmark'),
     # shrink_to_fit is imported by name into each layout module that calls it.
     *(Patch(f'weasyprint.layout.{module}', 'shrink_to_fit', _make_shrink_to_fit,
             'no min-content width when the max-content width fits')
