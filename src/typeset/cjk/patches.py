@@ -27,14 +27,15 @@ SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
 
 
 def import_weasyprint():
-    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library`.
+    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library` and the
+    0.1–0.15 s of cffi parsing WeasyPrint's C declarations.
 
     WeasyPrint's ``_dlopen`` (``text/ffi.py``) tries several names per library; for each
     miss cffi calls ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and
     ``ld`` (22 lookups, 16 misses, for 7 libraries). With the lookup answering "not
     found", the same libraries load under their sonames (``libpango-1.0.so.0``…), which
     the list also holds. On a system where only the lookup finds them, the import is
-    simply done again the slow way.
+    simply done again the slow way. The declarations come parsed (see `_declared_ffi`).
     """
     if 'weasyprint' in sys.modules:
         return sys.modules['weasyprint']
@@ -47,13 +48,19 @@ def import_weasyprint():
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # _dlopen prints an installation hint before it gives up; not ours to show here.
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message='No fonts configured')
-            import weasyprint.text.ffi  # noqa: F401
-    except OSError:
-        for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
-            del sys.modules[name]
+        for declared in (True, False):
+            try:
+                # _dlopen prints an installation hint before it gives up; not ours to show here.
+                with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                        _declarations_parsed(declared):
+                    warnings.filterwarnings('ignore', message='No fonts configured')
+                    import weasyprint.text.ffi  # noqa: F401
+                break
+            except _OtherDeclarations:
+                _forget_weasyprint()  # then with cffi parsing them, as WeasyPrint does
+            except OSError:
+                _forget_weasyprint()
+                break
     finally:
         ctypes.util.find_library = lookup
     try:
@@ -65,6 +72,66 @@ def import_weasyprint():
         if collecting:
             gc.enable()
     return weasyprint
+
+
+def _forget_weasyprint():
+    for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
+        del sys.modules[name]
+
+
+class _OtherDeclarations(Exception):
+    """WeasyPrint declares other C functions or types than cdecl.py was made from."""
+
+
+def cdef_digest(csource: str) -> str:
+    import hashlib
+    return hashlib.blake2b(csource.encode(), digest_size=16).hexdigest()
+
+
+def _declared_ffi():
+    """A cffi FFI made from cdecl.py, the declarations of ``weasyprint/text/ffi.py``
+    parsed ahead of time (tools/make_cdecl.py), or None when it cannot be made.
+
+    cffi's in-line mode parses them with pycparser at every import (0.04 s), and parses
+    again every C type WeasyPrint names in a string (``ffi.new('hb_codepoint_t[586]')``,
+    22 on the seed, 0.1 s: each beside a typedef of every declared type). The out-of-line
+    FFI holds the same declarations as data and reads type names in C. Its `cdef` only
+    checks that WeasyPrint's declarations are the ones cdecl.py was made from."""
+    try:
+        import _cffi_backend
+
+        from . import cdecl
+
+        class DeclaredFFI(_cffi_backend.FFI):
+            def cdef(self, csource, *args, **kwargs):
+                if args or kwargs or cdef_digest(csource) != cdecl.DIGEST:
+                    raise _OtherDeclarations
+        return DeclaredFFI(cdecl.NAME, **cdecl.ARGS)
+    except Exception:  # another cffi (the data's format) or no cdecl.py: parse as usual
+        return None
+
+
+@contextlib.contextmanager
+def _declarations_parsed(declared: bool):
+    """While WeasyPrint's ffi module runs: its ``cffi.FFI()`` is the declared FFI."""
+    import cffi
+    made = _declared_ffi() if declared else None
+    if made is None:
+        yield
+        return
+    real = cffi.FFI
+    handed = []
+
+    def FFI(*args, **kwargs):  # noqa: N802  (stands for the class)
+        if handed or args or kwargs:
+            return real(*args, **kwargs)
+        handed.append(made)
+        return made
+    cffi.FFI = FFI
+    try:
+        yield
+    finally:
+        cffi.FFI = real
 
 
 def _version_tuple(version):

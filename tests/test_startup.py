@@ -1,0 +1,65 @@
+"""What a fresh `typeset build` process loads and parses before it sets a page (issue 13),
+and that none of it changes the PDF. Timings are in benchmarks/bench_speed.py."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+EPOCH = {**os.environ, 'SOURCE_DATE_EPOCH': '1700000000'}
+SEED = ROOT / 'source' / 'report.md'
+
+
+def run_python(code: str) -> str:
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300,
+                         env=EPOCH)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def build_in_a_fresh_process(pdf, before: str = '') -> str:
+    """Build the seed in a new process after running `before`; the PDF's sha256 and what
+    the process loaded that concerns these tests."""
+    run_python(f'{before}\n'
+               'import typeset\n'
+               f'typeset.build({str(SEED)!r}, {str(pdf)!r})\n')
+    return hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+
+# -- WeasyPrint's C declarations, parsed ahead of time (cjk/cdecl.py) ------------------
+
+def test_weasyprint_declarations_come_parsed():
+    # Fails after an upgrade of WeasyPrint or cffi: run tools/make_cdecl.py.
+    loaded = run_python('import sys, typeset.cjk, weasyprint.text.ffi as ffi\n'
+                        'print(type(ffi.ffi).__name__, "pycparser" in sys.modules)')
+    assert loaded == 'DeclaredFFI False'
+
+
+OTHER_DECLARATIONS = ('import sys, types\n'
+                      'stale = types.ModuleType("typeset.cjk.cdecl")\n'
+                      'stale.DIGEST, stale.NAME, stale.ARGS = "0" * 32, "other", {}\n'
+                      'sys.modules["typeset.cjk.cdecl"] = stale\n')
+
+
+def test_other_declarations_are_parsed_as_weasyprint_does():
+    loaded = run_python(OTHER_DECLARATIONS + 'import typeset.cjk, weasyprint.text.ffi as ffi, cffi\n'
+                        'print(type(ffi.ffi) is cffi.FFI, bool(ffi.pango), bool(ffi.harfbuzz_subset))')
+    assert loaded == 'True True True'
+
+
+def test_pdf_is_the_same_with_declarations_parsed_ahead_or_by_cffi(tmp_path):
+    declared = build_in_a_fresh_process(tmp_path / 'declared.pdf')
+    parsed = build_in_a_fresh_process(tmp_path / 'parsed.pdf', OTHER_DECLARATIONS)
+    assert declared == parsed
+
+
+# -- what a Markdown build loads ------------------------------------------------------
+
+def test_markdown_build_does_not_load_the_word_reader(tmp_path):
+    loaded = run_python('import sys, typeset\n'
+                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                        'print("typeset.readers.docx" in sys.modules)')
+    assert loaded == 'False'
