@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import CORPUS, ROOT
 
 EPOCH = {**os.environ, 'SOURCE_DATE_EPOCH': '1700000000'}
 SEED = ROOT / 'source' / 'report.md'
@@ -62,4 +62,28 @@ def test_markdown_build_does_not_load_the_word_reader(tmp_path):
     loaded = run_python('import sys, typeset\n'
                         f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
                         'print("typeset.readers.docx" in sys.modules)')
+    assert loaded == 'False'
+
+
+# -- Markdown's extensions, by class --------------------------------------------------
+
+def test_markdown_extensions_are_extra_admonition_and_sane_lists():
+    # Named by class instead of looked up among entry points: the same HTML.
+    import markdown
+    from markdown.extensions.extra import extensions as extra
+
+    from typeset import markup
+    assert [module for module, _ in markup.EXTENSIONS] == extra + ['admonition', 'sane_lists']
+    for manuscript in [ROOT / 'source' / 'report.md',
+                       CORPUS / '10-markdown-feature-test-footnotes.md']:
+        body = manuscript.read_text(encoding='utf-8')
+        by_name = markdown.Markdown(extensions=['extra', 'admonition', 'sane_lists', markup.CJKExtension()],
+                                    output_format='html').convert(body)
+        assert markup.to_html(body) == by_name
+
+
+def test_markdown_build_does_not_read_entry_points(tmp_path):
+    loaded = run_python('import sys, typeset\n'
+                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                        'print("importlib.metadata" in sys.modules)')
     assert loaded == 'False'
