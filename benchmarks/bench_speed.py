@@ -64,6 +64,13 @@ class Tool:
             self.env['PYTHONPATH'] = str(root / 'src')
         bytecode((root or PROJECT) / 'src', BYTECODE)
 
+    def typeset(self, *args) -> list[str]:
+        return [PYTHON, '-c', 'from typeset.cli import main; main()', *map(str, args)]
+
+    @staticmethod
+    def typst(typ: Path, pdf: Path) -> list[str]:
+        return [PYTHON, str(HERE / 'typst' / 'compile.py'), str(typ), str(pdf)]
+
 
 BYTECODE = True  # --no-bytecode: typeset's modules compiled from source in every process
 
@@ -81,13 +88,6 @@ def bytecode(src: Path, compiled: bool) -> None:
     else:
         for cache in src.rglob('__pycache__'):
             shutil.rmtree(cache)
-
-    def typeset(self, *args) -> list[str]:
-        return [PYTHON, '-c', 'from typeset.cli import main; main()', *map(str, args)]
-
-    @staticmethod
-    def typst(typ: Path, pdf: Path) -> list[str]:
-        return [PYTHON, str(HERE / 'typst' / 'compile.py'), str(typ), str(pdf)]
 
 
 def run(cmd, cwd=PROJECT, env=ENV, ok=(0, 1)) -> tuple[float, int, float]:

@@ -87,3 +87,21 @@ def test_markdown_build_does_not_read_entry_points(tmp_path):
                         f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
                         'print("importlib.metadata" in sys.modules)')
     assert loaded == 'False'
+
+
+# -- font files copied out of HarfBuzz only when embedded whole -----------------------
+
+def test_a_font_embedded_whole_is_the_whole_file():
+    # With full_fonts nothing is subset: the file read when it is embedded is the font's.
+    import typeset.cjk
+    from typeset import render
+    typeset.cjk.install()
+    render.isolate_fonts()
+    weasyprint = typeset.cjk.weasyprint
+    config = weasyprint.text.fonts.FontConfiguration()
+    font = ROOT / 'fonts' / 'FandolSong-Digits.otf'
+    css = weasyprint.CSS(string=f'@font-face {{ font-family: D; src: url("{font.as_uri()}") }} '
+                                'body { font-family: D }', font_config=config)
+    document = weasyprint.HTML(string='<p>2026</p>').render(stylesheets=[css], font_config=config)
+    assert font.read_bytes() in document.write_pdf(full_fonts=True, uncompressed_pdf=True)
+    assert font.read_bytes() not in document.write_pdf(uncompressed_pdf=True)

@@ -407,6 +407,44 @@ def _make_harfbuzz_subset(original):
     return _harfbuzz_subset
 
 
+# -- font files read only when embedded whole ----------------------------------------
+
+_UNREAD = object()
+
+
+def _make_font(original):
+    """``pdf/fonts.py`` ``Font.__init__`` copies the whole font file out of HarfBuzz
+    (``get_hb_object_data``: 58 MB for the seed's fonts, 0.02 s and as many page faults
+    every build, warm or not), and the subset replaces it before anything reads it. Here
+    the file is copied when it is first read: only for a font embedded whole (no glyph
+    subset made, a variable or colour font). ``pdf/stream.py`` makes the fonts."""
+    from weasyprint.pdf import fonts
+
+    class Font(original):
+        def __init__(self, pango_font, description, font_size):
+            read, fonts.get_hb_object_data = fonts.get_hb_object_data, lambda *args: _UNREAD
+            try:
+                original.__init__(self, pango_font, description, font_size)
+            finally:
+                fonts.get_hb_object_data = read
+
+        @property
+        def file_content(self):
+            data = self.__dict__.get('_file_content', _UNREAD)
+            if data is _UNREAD:
+                # The face lives as long as the font configuration, which the document holds.
+                data = self.__dict__['_file_content'] = fonts.get_hb_object_data(self.hb_face)
+            return data
+
+        @file_content.setter
+        def file_content(self, data):
+            self.__dict__['_file_content'] = data
+
+    Font.__wrapped__ = original
+    Font.__qualname__ = Font.__name__ = original.__name__
+    return Font
+
+
 # -- fonts embedded as bare CFF (issue 13, PDF size) ----------------------------------
 
 _bare: dict[bytes, bytes | None] = {}
@@ -475,6 +513,8 @@ PATCHES = [
       for module in ('preferred', 'inline', 'float', 'absolute')),
     Patch('weasyprint.text.fonts', 'FontConfiguration.add_font_face', _make_add_font_face,
           'local fonts given to fontconfig in place, not copied'),
+    Patch('weasyprint.pdf.stream', 'Font', _make_font,
+          'a font file copied out of HarfBuzz only when it is embedded whole'),
     Patch('weasyprint.pdf.fonts', 'Font._harfbuzz_subset', _make_harfbuzz_subset,
           'font subsets remembered between builds'),
     Patch('weasyprint.pdf', 'build_fonts_dictionary', _make_build_fonts_dictionary,
