@@ -44,7 +44,9 @@ def import_weasyprint():
     import warnings
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
-    # Nothing imported is garbage: collecting during the import only costs (~10 %).
+    # Nothing imported is garbage: collecting during the import only costs (~10 %), and
+    # so would the first collection after it, over every object the import made. They
+    # are frozen instead (as the warm renderer freezes everything before its first build).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -69,6 +71,7 @@ def import_weasyprint():
             warnings.filterwarnings('ignore', message='No fonts configured')
             import weasyprint
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
     return weasyprint
