@@ -105,3 +105,54 @@ def test_a_font_embedded_whole_is_the_whole_file():
     document = weasyprint.HTML(string='<p>2026</p>').render(stylesheets=[css], font_config=config)
     assert font.read_bytes() in document.write_pdf(full_fonts=True, uncompressed_pdf=True)
     assert font.read_bytes() not in document.write_pdf(uncompressed_pdf=True)
+
+
+# -- the project's templates, compiled once -------------------------------------------
+
+def build_with_templates_kept_in(folder, pdf, manuscript=SEED, env=None) -> str:
+    """Build in a fresh process with compiled templates kept in `folder`; the templates
+    it compiled, one name a line, then the PDF's sha256."""
+    code = ('import jinja2, typeset\n'
+            'from typeset import assemble\n'
+            f'assemble.COMPILED_TEMPLATES = __import__("pathlib").Path({str(folder)!r})\n'
+            'compiled = []\n'
+            'real = jinja2.Environment.compile\n'
+            'def compile(self, source, name=None, *args, **kwargs):\n'
+            '    compiled.append(name)\n'
+            '    return real(self, source, name, *args, **kwargs)\n'
+            'jinja2.Environment.compile = compile\n'
+            f'typeset.build({str(manuscript)!r}, {str(pdf)!r})\n'
+            'print(" ".join(sorted(compiled)))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300,
+                         env={**EPOCH, **(env or {})})
+    assert out.returncode == 0, out.stderr
+    return (out.stdout.strip() + ' ' + hashlib.sha256(pdf.read_bytes()).hexdigest()).strip()
+
+
+def test_project_templates_are_compiled_once_and_set_the_same_pdf(tmp_path):
+    writing = {'PYTHONDONTWRITEBYTECODE': ''}
+    first = build_with_templates_kept_in(tmp_path / 'kept', tmp_path / 'a.pdf', env=writing)
+    second = build_with_templates_kept_in(tmp_path / 'kept', tmp_path / 'b.pdf', env=writing)
+    compiled, digest = first.rsplit(' ', 1)
+    assert 'page.html' in compiled.split()
+    assert second == digest  # nothing compiled, the same bytes
+    assert len(list((tmp_path / 'kept').iterdir())) == len(compiled.split())
+
+
+def test_nothing_is_kept_when_python_writes_no_bytecode(tmp_path):
+    build_with_templates_kept_in(tmp_path / 'kept', tmp_path / 'a.pdf', env={'PYTHONDONTWRITEBYTECODE': '1'})
+    assert not (tmp_path / 'kept').exists()
+
+
+def test_a_template_beside_a_manuscript_is_never_kept(tmp_path):
+    folder = tmp_path / 'work'
+    folder.mkdir()
+    (folder / 'own.css').write_text('@page { size: A5 }', encoding='utf-8')
+    (folder / 'own.html').write_text('<html><body>{{ body }}</body></html>', encoding='utf-8')
+    manuscript = folder / 'doc.md'
+    manuscript.write_text('---\nstyle: own.css\n---\n\n正文。\n', encoding='utf-8')
+    writing = {'PYTHONDONTWRITEBYTECODE': ''}
+    for pdf in ('a.pdf', 'b.pdf'):
+        compiled = build_with_templates_kept_in(tmp_path / 'kept', tmp_path / pdf, manuscript, writing)
+        assert compiled.split()[0] == 'own.html'  # compiled every time
+    assert not (tmp_path / 'kept').exists() or not list((tmp_path / 'kept').iterdir())
