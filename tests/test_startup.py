@@ -156,3 +156,33 @@ def test_a_template_beside_a_manuscript_is_never_kept(tmp_path):
         compiled = build_with_templates_kept_in(tmp_path / 'kept', tmp_path / pdf, manuscript, writing)
         assert compiled.split()[0] == 'own.html'  # compiled every time
     assert not (tmp_path / 'kept').exists() or not list((tmp_path / 'kept').iterdir())
+
+
+# -- fontTools' subsetter and instancer, imported when WeasyPrint uses them -------------
+
+def test_a_build_does_not_import_the_fonttools_subsetter(tmp_path):
+    loaded = run_python('import sys, typeset\n'
+                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                        'print([m for m in ("fontTools.subset", "fontTools.varLib.instancer") if m in sys.modules])')
+    assert loaded == '[]'
+
+
+def test_weasyprint_without_harfbuzz_subset_subsets_with_fonttools(tmp_path, monkeypatch):
+    # WeasyPrint's fallback reaches fontTools.subset through the stand-in.
+    import weasyprint.pdf.fonts as pdf_fonts
+
+    import typeset
+    from conftest import pdf_text
+    monkeypatch.setattr(pdf_fonts, 'harfbuzz_subset', None)
+    source = tmp_path / 'doc.md'
+    source.write_text('---\ntitle: 通知\n---\n\n正文2026。\n', encoding='utf-8')
+    typeset.build(source, tmp_path / 'doc.pdf')
+    assert '正文2026' in pdf_text(tmp_path / 'doc.pdf')
+
+
+def test_the_variable_font_instancer_is_fonttools_own():
+    import pytest
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts as pdf_fonts
+    with pytest.raises(ValueError, match='fvar'):
+        pdf_fonts.instantiateVariableFont(TTFont(ROOT / 'fonts' / 'FandolSong-Digits.otf'), {})
