@@ -186,3 +186,12 @@ def test_the_variable_font_instancer_is_fonttools_own():
     from weasyprint.pdf import fonts as pdf_fonts
     with pytest.raises(ValueError, match='fvar'):
         pdf_fonts.instantiateVariableFont(TTFont(ROOT / 'fonts' / 'FandolSong-Digits.otf'), {})
+
+
+def test_weasyprint_checks_the_projects_empty_fontconfig_setup_not_the_machines():
+    # WeasyPrint loads a fontconfig setup when it is imported; the machine's reads /etc/fonts.
+    loaded = run_python('import os\n'
+                        'os.environ.pop("FONTCONFIG_FILE", None)\n'
+                        'import typeset.cjk\n'
+                        'print(os.environ["FONTCONFIG_FILE"])')
+    assert loaded == str(ROOT / 'fonts' / 'fonts.conf')
