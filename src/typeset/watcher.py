@@ -12,6 +12,7 @@ seen within milliseconds, and nothing is read while nothing changes.
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -130,6 +131,9 @@ def watch(source, output=None, *, style=None, preview: bool = False,
                     continue
                 last = build_once(source, output, style, preview, [p for _, p in changes])
                 report(last)
+                # Collected now, while the author reads: the collector would otherwise run
+                # in the middle of one rebuild in four, 0.04–0.06 s over the box tree.
+                gc.collect()
                 if watched_folders(source, style) != folders:
                     break  # the front matter named another style: watch its folder
                 if any(f.is_file() for f in folders):
