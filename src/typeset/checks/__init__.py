@@ -174,7 +174,7 @@ def check(source_path='source/report.md', output=None, *, style=None,
     layout = pdf_rules.probe_layout(prepared.style)
     exp_blocks = blocks_of(source)
     pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks, built.composition)
-    pdf_findings += gongwen_rules.verify(source, pages, built.output)
+    pdf_findings += gongwen_rules.verify(source, pages, built.output, prepared.html, prepared.style.name)
     findings += _graded(pdf_findings + built.findings, disabled, severity)
     times['verify'] = time.perf_counter() - t
     source.place(findings)
