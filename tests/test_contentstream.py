@@ -109,3 +109,18 @@ def test_two_processes_read_what_one_reads(tmp_path, monkeypatch):
     two = list(contentstream.pages_of(out))
     assert forked and len(one) == len(two) > 2
     assert one == two
+
+
+def test_build_does_not_load_the_verification_libraries(tmp_path):
+    # `typeset build` pays nothing for `check`: pdfminer and pdfplumber are imported by
+    # the checks only
+    import subprocess
+    import sys
+    # -X importtime names every module as it is imported (the CLI leaves with os._exit)
+    out = subprocess.run([sys.executable, '-X', 'importtime', '-c', 'from typeset.cli import main; main()',
+                          'build', str(ROOT / 'source' / 'order.md'), '-o', str(tmp_path / 'o.pdf')],
+                         capture_output=True, text=True, timeout=120)
+    assert (tmp_path / 'o.pdf').exists(), out.stderr[-2000:]
+    imported = {line.rsplit('|', 1)[-1].strip() for line in out.stderr.splitlines() if '|' in line}
+    assert 'weasyprint' in imported
+    assert not {m for m in imported if m.split('.')[0] in ('pdfminer', 'pdfplumber')}
