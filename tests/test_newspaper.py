@@ -285,6 +285,23 @@ def test_long_report_every_band_of_every_page_level(tmp_path, corpus, keys, shar
         assert f'第{5 + i}版' in head and '温岭日报' in head
 
 
+def test_a_band_that_cannot_end_level_ends_near(tmp_path):
+    """Corpus 04, a notice of short paragraphs that widows and orphans keep whole: its
+    first column can end after 11 lines or 16, and no make-up ends the band within a
+    line. It ends within two (before: the last column ten lines short, WeasyPrint's
+    greedy fill, when no pass of the search found a way)."""
+    body = (CORPUS / '04-state-council-notice-1994-foreign-enterprise-tax.md').read_text(
+        encoding='utf-8')
+    src = tmp_path / 'notice.md'
+    src.write_text(f'---\n{NEWSPAPER_KEYS}---\n{body}', encoding='utf-8')
+    typeset.build(src, tmp_path / 'notice.pdf')
+    page, = read_columns(tmp_path / 'notice.pdf')
+    band, = [b for b in page.bands if any(b)]
+    assert all(band) and len(band) == COLUMNS
+    bottoms = [col[-1].baseline for col in band]
+    assert max(bottoms) - min(bottoms) <= 2 * PITCH + 0.1
+
+
 def test_same_newspaper_source_builds_in_gongwen(tmp_path):
     out = tmp_path / 'gongwen.pdf'
     result = typeset.build(NEWSPAPER_SOURCE, out, style='gongwen')

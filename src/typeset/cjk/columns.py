@@ -20,9 +20,9 @@ is laid out here instead, band by band (a band: the columns between two spanning
    can end level on the next page, and the rest continues there;
 2. otherwise a search for column heights in whole pitches at which the band fits with
    its column bottoms at most one line apart (two, three, when the rules of breaking
-   allow no better): each column B, B − 1 or B − 2 lines for a bottom line B, laid out
-   for real and memoised; a column left short may be made up with lines of white at
-   its 小标题 (``--column-stretch``: under it, so that it stands centred in its
+   allow no better): each column B, B − 1 or B − 2 lines (B − 3 within three) for a
+   bottom line B, laid out for real and memoised; a column left short may be made up
+   with lines of white at its 小标题 (``--column-stretch``: under it, so that it stands centred in its
    white), by setting paragraphs a line longer or shorter (拉行, 缩行; a paragraph
    so set stays so in the next column it runs into), as a last resort by a blank
    line between two paragraphs (段间加空), as a newspaper's make-up man does;
@@ -56,7 +56,8 @@ SHORT_BAND = 4          # lines
 PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
           (False, 1, 2, None, False), (True, 1, 0, None, False, SHORT_BAND),
           (False, 1, 0, 1, False), (False, 1, 0, None, True), (False, 1, 1, None, True),
-          (False, 1, 0, 1, True), (False, 2, 0, None, False), (False, 3, 0, None, False),
+          (False, 1, 0, 1, True), (False, 1, 1, 1, True), (False, 2, 0, None, False),
+          (False, 2, 0, 1, True), (False, 3, 0, None, False), (False, 3, 0, 1, True),
           (True, 1, 0, None, False), (True, 2, 0, None, False))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 LOOK_AHEAD = 3          # places a band running on to the next page may end, tried
@@ -422,7 +423,8 @@ class _Balance:
     """The balancing search of one band (`_Multicol.balanced_heights`).
 
     A search over the bottom line B (from the smallest that holds the band) and, for
-    each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
+    each column in turn, a height of B, B − 1 or B − 2 lines (B − 3 when the bottoms
+    may stand three apart); a column that cannot end
     within the tolerance of B (a heading kept with its text, widows, orphans) cuts the
     branch, unless it is made up (PASSES): white under its 小标题, a paragraph set a
     line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks, never a
@@ -513,7 +515,7 @@ class _Balance:
         if not (p.fewer or p.runs_on) and not (
                 left * (bottom - p.tolerance - 2) - play <= rest <= left * bottom + play):
             return None
-        for height in (bottom, bottom - 1, bottom - 2):
+        for height in range(bottom, bottom - max(2, p.tolerance) - 1, -1):
             if height < 1:
                 break
             for active in [hints] + (self.changes(start, height, hints) if p.loosen else []):
