@@ -22,12 +22,14 @@ is laid out here instead, band by band (a band: the columns between two spanning
    its column bottoms at most one line apart (two, three, when the rules of breaking
    allow no better): each column B, B − 1 or B − 2 lines (B − 3 within three) for a
    bottom line B, laid out for real and memoised; a column left short may be made up
-   with lines of white at its 小标题 (``--column-stretch``: under it, so that it stands centred in its
-   white), by setting paragraphs a line longer or shorter (拉行, 缩行; a paragraph
-   so set stays so in the next column it runs into), as a last resort by a blank
-   line between two paragraphs (段间加空), as a newspaper's make-up man does;
+   with lines of white at its 小标题 (``--column-stretch``: under it, so that it
+   stands centred in its white), by setting paragraphs a line longer or shorter (拉行,
+   缩行; a paragraph so set stays so in the next column it runs into), as a last
+   resort by a blank line between two paragraphs (段间加空), as a make-up man does;
 3. a banner (a spanning block with ``break-after: avoid``) whose band cannot start under
-   it goes to the next page with the band.
+   it goes to the next page with the band;
+4. on the page the report ends on, the whole lines left over are opened over and under
+   its banners (``_Multicol.fill``), so that the page is full (撑满).
 
 The same module drops a 转版 note (a margin box with ``--only-if-continued``) on the last
 page, which CSS cannot select. Boxes without ``--column-grid`` go to WeasyPrint's own
