@@ -64,6 +64,7 @@ PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 LOOK_AHEAD = 3          # places a band running on to the next page may end, tried
 FILL_MOST = 4           # lines of white page fill opens at one place at most
+FILL_HEAD = 2           # page fill: lines more under the headline block at most
 FILL_SHARE = 0.25       # page fill: spare lines at most this share of the page's
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
@@ -242,9 +243,10 @@ class _Multicol:
         """The page the report ends on, filled (撑满): the whole lines left above the
         page foot (and the public-service strip) opened as white at the page's display
         places, as a page editor spaces out a page the copy does not quite fill: over
-        and under every banner alike, so that it stands centred in its white, a line at
-        each in turn, at most FILL_MOST at one place; a line left over goes under the
-        headline block. Never inside a band: its columns stay as they were balanced.
+        and under every banner alike, so that it stands centred in its white and all
+        stand alike, a line at every side in turn, at most FILL_MOST at one place; up to
+        FILL_HEAD lines more go under the headline block, a line left stays at the foot. Never
+        inside a band: its columns stay as they were balanced.
         A page the report leaves well short (more spare lines than FILL_SHARE of the
         page's) has room for another item: it stays as it is. Returns the height added."""
         spare = int(self.available(y) / self.pitch + 1e-6)
@@ -257,15 +259,15 @@ class _Multicol:
         sides = [[k + under for under in (0, 1)
                   if (k + under or starts_here) and k + under < len(children)]
                  for k, child in enumerate(children) if not child.is_column]
-        opened = {}
+        opened, each = {}, sum(len(places) for places in sides)
         for _ in range(FILL_MOST):
-            for places in sides:
-                if places and spare >= len(places):
-                    for place in places:
-                        opened[place] = opened.get(place, 0) + 1
-                    spare -= len(places)
-        if starts_here and spare:
-            opened[0] = opened.get(0, 0) + 1
+            if not each or spare < each:
+                break   # a line at every side of every banner, or none: they stay alike
+            for place in (place for places in sides for place in places):
+                opened[place] = opened.get(place, 0) + 1
+            spare -= each
+        if starts_here:
+            opened[0] = opened.get(0, 0) + min(spare, FILL_HEAD)
         shift = 0
         for k, child in enumerate(children):
             shift += opened.get(k, 0) * self.pitch
