@@ -34,7 +34,15 @@ HEADINGS = ('h1', 'h2', 'h3', 'h4', 'h5', 'h6')
 # 14 cells less a 2-cell indent): no need to segment it.
 WRAPPING_HEADING = 12
 
-EXTENSIONS = ['extra', 'admonition', 'sane_lists']
+# Python-Markdown's 'extra' (the seven of markdown/extensions/extra.py, in its order),
+# 'admonition' and 'sane_lists', named by module and class. By name, each is looked up
+# among the entry points of every installed package (importlib.metadata reads them all
+# on the first build), and a package registering one of these names would stand in.
+EXTENSIONS = [('fenced_code', 'FencedCodeExtension'), ('footnotes', 'FootnoteExtension'),
+              ('attr_list', 'AttrListExtension'), ('def_list', 'DefListExtension'),
+              ('tables', 'TableExtension'), ('abbr', 'AbbrExtension'),
+              ('md_in_html', 'MarkdownInHtmlExtension'),
+              ('admonition', 'AdmonitionExtension'), ('sane_lists', 'SaneListExtension')]
 
 
 class CJKTreeprocessor(Treeprocessor):
@@ -241,9 +249,15 @@ class CJKExtension(Extension):
         md.treeprocessors.register(CJKTreeprocessor(md), 'cjk', 5)
 
 
+def extensions() -> list[Extension]:
+    import importlib
+    return [getattr(importlib.import_module(f'markdown.extensions.{module}'), name)()
+            for module, name in EXTENSIONS] + [CJKExtension()]
+
+
 def to_html(body: str) -> str:
     """Markdown body → HTML fragment."""
-    md = markdown.Markdown(extensions=EXTENSIONS + [CJKExtension()], output_format='html')
+    md = markdown.Markdown(extensions=extensions(), output_format='html')
     return md.convert(body)
 
 

@@ -112,9 +112,10 @@ def _body_lines(source):
         yield line, re.sub(r'^\s*#+\s*', '', raw).strip(), raw.lstrip().startswith('#')
 
 
-def raw_indent(source, line: int) -> bool:
-    """An indented line: a nested list item or code, not the document's own numbering."""
-    raw = source.text.split('\n')[line - 1]
+def raw_indent(source, line: int, lines: list[str] | None = None) -> bool:
+    """An indented line: a nested list item or code, not the document's own numbering.
+    `lines`: the file's lines, split once by a caller asking about many."""
+    raw = (lines if lines is not None else source.text.split('\n'))[line - 1]
     return raw[:1] in (' ', '\t') and not raw.startswith('\u3000')
 
 
@@ -125,10 +126,11 @@ def numbering_sequence(source) -> list[Finding]:
     last: dict[int, int] = {}
     before: dict[int, int] = {}   # the count before the last heading without numbering
     deepest = 0
+    lines = source.text.split('\n')   # once: per heading it was 2 s of a 700-page check
     for line, text, heading in _body_lines(source):
         if ATTACHMENT_LABEL.match(text):
             break  # attachments in the body number on their own
-        found = numbering(text) if not raw_indent(source, line) else None
+        found = numbering(text) if not raw_indent(source, line, lines) else None
         if found is None:
             if heading:  # a part without numbering (## 过去五年) starts the count afresh
                 before = {**before, **last} if last else before

@@ -7,6 +7,7 @@ top to bottom, from 1.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ class Line:
     number: int | None = None  # body line number on its page (None: outside the type area)
     index: int = 0            # position in the document's reading order of body lines
     column: int | None = None  # 1-based column on a page set in columns (None: one column, or spanning)
+    # base and size, counted once: the rules ask for them ~5 times a line (2 s of a
+    # 700-page check). A line's glyphs are not changed once it is made.
+    _base: float | None = field(default=None, init=False, repr=False, compare=False)
+    _size: float | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -54,11 +59,15 @@ class Line:
 
     @property
     def base(self) -> float:
-        return Counter(round(g.base, 2) for g in self.glyphs).most_common(1)[0][0]
+        if self._base is None:
+            self._base = Counter(round(g.base, 2) for g in self.glyphs).most_common(1)[0][0]
+        return self._base
 
     @property
     def size(self) -> float:
-        return Counter(round(g.size, 1) for g in self.glyphs).most_common(1)[0][0]
+        if self._size is None:
+            self._size = Counter(round(g.size, 1) for g in self.glyphs).most_common(1)[0][0]
+        return self._size
 
 
 @dataclass
@@ -72,22 +81,14 @@ class Page:
     columns: list[tuple[float, float]] = field(default_factory=list)   # x ranges, when set in columns
 
 
+# Asked for every glyph about a handful of names: remembered.
+@functools.lru_cache(maxsize=256)
 def _strip_subset(name: str) -> str:
     return name.split('+', 1)[1] if re.match(r'^[A-Z]{6}\+', name) else name
 
 
 def page_lines(page, page_number: int) -> list[Line]:
-    glyphs = []
-    height = float(page.height)
-    for ch in page.chars:
-        if not ch['text'].strip():
-            continue
-        m = ch.get('matrix')
-        base = height - m[5] if m else ch['bottom']
-        glyphs.append(Glyph(ch['text'], float(ch['x0']), float(ch['x1']), float(base),
-                            float(ch['size']), _strip_subset(ch.get('fontname', '')),
-                            float(ch['top']), float(ch['bottom'])))
-    rows = _rows(glyphs)
+    rows = _rows(list(page.glyphs))
     lines = []
     for row in rows:
         row.sort(key=lambda g: g.x0)
@@ -156,43 +157,12 @@ def inside(line: Line, area) -> bool:
     return top - 1 <= line.base <= bottom + 1 and line.x1 > x0 and line.x0 < x1
 
 
-@dataclass
-class _PageChars:
-    width: float
-    height: float
-    chars: list[dict]     # as pdfplumber gives them: text, x0, x1, top, bottom, size, fontname, matrix
-
-
 def _pages_of(path):
-    """The characters of each page, straight from pdfminer: pdfplumber's per-object
-    bookkeeping (colours, every attribute resolved) took 40 % of reading a 30-page report,
-    and only these few fields are used."""
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-    with open(path, 'rb') as f:
-        document = PDFDocument(PDFParser(f))
-        resources = PDFResourceManager(caching=True)
-        device = PDFPageAggregator(resources, laparams=None)
-        interpreter = PDFPageInterpreter(resources, device)
-        for page in PDFPage.create_pages(document):
-            x0, y0, x1, y1 = page.cropbox
-            height = y1 - y0
-            interpreter.process_page(page)
-            chars = []
-            for obj in device.get_result():
-                if isinstance(obj, LTChar):
-                    name = obj.fontname
-                    if isinstance(name, bytes):
-                        name = name.decode('latin-1')
-                    chars.append({'text': obj.get_text(), 'x0': obj.x0 - x0, 'x1': obj.x1 - x0,
-                                  'top': height - (obj.y1 - y0), 'bottom': height - (obj.y0 - y0),
-                                  'size': obj.size, 'fontname': name,
-                                  'matrix': (*obj.matrix[:5], obj.matrix[5] - y0)})
-            yield _PageChars(x1 - x0, height, chars)
+    """The glyphs of each page (`Glyph` records, white space left out), read straight
+    from the content streams (`contentstream`): pdfminer's general interpreter was 70 %
+    of verifying a 700-page document, pdfplumber's per-object bookkeeping more still."""
+    from .contentstream import pages_of
+    return pages_of(path)
 
 
 def read_pdf(path: Path | str, areas=None, columns: bool | tuple[int, float] = False) -> list[Page]:

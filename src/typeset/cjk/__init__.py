@@ -15,7 +15,11 @@ Every patch below names the WeasyPrint function it replaces or wraps and why.
 import re
 
 from . import patches
+from ..render import isolate_fonts
 
+# Before WeasyPrint's import checks the fontconfig setup: with the machine's own, that
+# reads /etc/fonts and every system font cache, only to find fonts typeset never uses.
+isolate_fonts()
 weasyprint = patches.import_weasyprint()  # before anything imports it the slow way
 
 from . import columns, justify, linebreak, pagefill  # noqa: E402

@@ -15,10 +15,12 @@ own import, so it must run before it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import itertools
 import io
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -27,14 +29,15 @@ SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
 
 
 def import_weasyprint():
-    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library`.
+    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library` and the
+    0.1–0.15 s of cffi parsing WeasyPrint's C declarations.
 
     WeasyPrint's ``_dlopen`` (``text/ffi.py``) tries several names per library; for each
     miss cffi calls ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and
     ``ld`` (22 lookups, 16 misses, for 7 libraries). With the lookup answering "not
     found", the same libraries load under their sonames (``libpango-1.0.so.0``…), which
     the list also holds. On a system where only the lookup finds them, the import is
-    simply done again the slow way.
+    simply done again the slow way. The declarations come parsed (see `_declared_ffi`).
     """
     if 'weasyprint' in sys.modules:
         return sys.modules['weasyprint']
@@ -43,28 +46,139 @@ def import_weasyprint():
     import warnings
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
-    # Nothing imported is garbage: collecting during the import only costs (~10 %).
+    # Nothing imported is garbage: collecting during the import only costs (~10 %), and
+    # so would the first collection after it, over every object the import made. They
+    # are frozen instead (as the warm renderer freezes everything before its first build).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # _dlopen prints an installation hint before it gives up; not ours to show here.
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message='No fonts configured')
-            import weasyprint.text.ffi  # noqa: F401
-    except OSError:
-        for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
-            del sys.modules[name]
+        for declared in (True, False):
+            try:
+                # _dlopen prints an installation hint before it gives up; not ours to show here.
+                with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                        _declarations_parsed(declared), _imported_when_used():
+                    warnings.filterwarnings('ignore', message='No fonts configured')
+                    import weasyprint.text.ffi  # noqa: F401
+                break
+            except _OtherDeclarations:
+                _forget_weasyprint()  # then with cffi parsing them, as WeasyPrint does
+            except OSError:
+                _forget_weasyprint()
+                break
     finally:
         ctypes.util.find_library = lookup
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _imported_when_used():
             # Expected: the configuration is empty on purpose, fonts come from @font-face.
             warnings.filterwarnings('ignore', message='No fonts configured')
             import weasyprint
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
     return weasyprint
+
+
+# What ``pdf/fonts.py`` imports and a build with HarfBuzz-Subset never runs: fontTools'
+# subsetter (WeasyPrint's fallback without it) and the variable-font instancer, with the
+# names it takes from them. Importing them is 0.045 s, a tenth of a fresh build's imports.
+IMPORTED_WHEN_USED = {'fontTools.subset': (), 'fontTools.varLib.instancer': ('instantiateVariableFont',)}
+
+
+class _ImportedWhenUsed(types.ModuleType):
+    """Stands for a module until something of it is used, then imports it."""
+
+    def __getattr__(self, attribute):
+        if attribute.startswith('__'):  # the import system asking (__path__ …): not a use
+            raise AttributeError(attribute)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _calls_into(module: str, name: str):
+    def function(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+@contextlib.contextmanager
+def _imported_when_used():
+    """While WeasyPrint is imported, the modules of IMPORTED_WHEN_USED are stand-ins that
+    import the real module when first used; afterwards an import gets the real one."""
+    standing = {}
+    for module, names in IMPORTED_WHEN_USED.items():
+        if module not in sys.modules:
+            standing[module] = sys.modules[module] = _ImportedWhenUsed(module)
+            for name in names:
+                setattr(standing[module], name, _calls_into(module, name))
+    try:
+        yield
+    finally:
+        for module, stand_in in standing.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+
+
+def _forget_weasyprint():
+    for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
+        del sys.modules[name]
+
+
+class _OtherDeclarations(Exception):
+    """WeasyPrint declares other C functions or types than cdecl.py was made from."""
+
+
+def cdef_digest(csource: str) -> str:
+    import hashlib
+    return hashlib.blake2b(csource.encode(), digest_size=16).hexdigest()
+
+
+def _declared_ffi():
+    """A cffi FFI made from cdecl.py, the declarations of ``weasyprint/text/ffi.py``
+    parsed ahead of time (tools/make_cdecl.py), or None when it cannot be made.
+
+    cffi's in-line mode parses them with pycparser at every import (0.04 s), and parses
+    again every C type WeasyPrint names in a string (``ffi.new('hb_codepoint_t[586]')``,
+    22 on the seed, 0.1 s: each beside a typedef of every declared type). The out-of-line
+    FFI holds the same declarations as data and reads type names in C. Its `cdef` only
+    checks that WeasyPrint's declarations are the ones cdecl.py was made from."""
+    try:
+        import _cffi_backend
+
+        from . import cdecl
+
+        class DeclaredFFI(_cffi_backend.FFI):
+            def cdef(self, csource, *args, **kwargs):
+                if args or kwargs or cdef_digest(csource) != cdecl.DIGEST:
+                    raise _OtherDeclarations
+        return DeclaredFFI(cdecl.NAME, **cdecl.ARGS)
+    except Exception:  # another cffi (the data's format) or no cdecl.py: parse as usual
+        return None
+
+
+@contextlib.contextmanager
+def _declarations_parsed(declared: bool):
+    """While WeasyPrint's ffi module runs: its ``cffi.FFI()`` is the declared FFI."""
+    import cffi
+    made = _declared_ffi() if declared else None
+    if made is None:
+        yield
+        return
+    real = cffi.FFI
+    handed = []
+
+    def FFI(*args, **kwargs):  # noqa: N802  (stands for the class)
+        if handed or args or kwargs:
+            return real(*args, **kwargs)
+        handed.append(made)
+        return made
+    cffi.FFI = FFI
+    try:
+        yield
+    finally:
+        cffi.FFI = real
 
 
 def _version_tuple(version):
@@ -138,6 +252,40 @@ def _make_page_type_styles(original):
 
     set_page_type_computed_styles.__wrapped__ = original
     return set_page_type_computed_styles
+
+
+# -- scans over every page (issue 13, growth) ------------------------------------------
+
+def _make_layout_fixed_boxes(original):
+    """``layout/__init__.py`` ``layout_document`` asks, for each page, for the fixed boxes
+    of all the others, and ``layout_fixed_boxes`` visits every one of those pages in
+    Python: quadratic, 0.5 s at 700 pages and 13 s at 3,500, mostly pages without
+    any. Only the pages that have fixed boxes are given to it, picked in C, in order."""
+    import operator
+    has_fixed_boxes = operator.attrgetter('fixed_boxes')
+
+    def layout_fixed_boxes(context, pages, containing_page):
+        return original(context, list(filter(has_fixed_boxes, pages)), containing_page)
+
+    layout_fixed_boxes.__wrapped__ = original
+    return layout_fixed_boxes
+
+
+def _make_page_references(original):
+    """``pydyf.PDF.page_references`` formats a reference to every page each time it is
+    read, and WeasyPrint reads it once per bookmark (``pdf/anchors.py``
+    ``add_outlines``): quadratic, as bookmarks grow with the pages. The same tuple is
+    made once, and again only when a page has been added."""
+
+    def page_references(self):
+        kids = self.pages['Kids']
+        kept = self.__dict__.get('_typeset_page_references')
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = self._typeset_page_references = (kids, len(kids), original.fget(self))
+        return kept[2]
+
+    page_references.__wrapped__ = original
+    return property(page_references)
 
 
 # -- shrink-to-fit (issue 13, item 2) -------------------------------------------------
@@ -294,16 +442,58 @@ def _make_stream_data(original):
     import pydyf
 
     def data(self):
-        stream = b'\n'.join(pydyf._to_bytes(item) for item in self.stream)
         extra = pydyf.Dictionary(self.extra.copy())
+        deflated = self.__dict__.get('_typeset_deflated')  # a page drawn once
+        stream = deflated or b'\n'.join(pydyf._to_bytes(item) for item in self.stream)
         if self.compress:
             extra['Filter'] = '/FlateDecode'
-            stream = _deflate(stream)
+            stream = deflated or _deflate(stream)
         extra['Length'] = len(stream)
         return b'\n'.join((extra.data, b'stream', stream, b'endstream'))
 
     data.__wrapped__ = original
     return property(data)
+
+
+# -- pages drawn once (issue 13, memory) ----------------------------------------------
+
+_painting_once = contextvars.ContextVar('typeset_painting_once', default=False)
+
+
+@contextlib.contextmanager
+def painting_once():
+    """Inside it, ``write_pdf`` draws each page for the last time: its boxes are dropped
+    and its content stream is deflated as soon as it is drawn (see _make_page_paint).
+    Only for a document written once, without PDF tags or a PDF variant (they read the
+    boxes and the streams again after the pages are drawn)."""
+    token = _painting_once.set(True)
+    try:
+        yield
+    finally:
+        _painting_once.reset(token)
+
+
+def _make_page_paint(original):
+    """``document.py`` ``Page.paint`` draws a page from its box tree, which WeasyPrint
+    keeps for every page until the whole PDF is written, beside every page's drawing
+    operators, undeflated: 0.45 MiB a page at its peak, 1.4 GB for 3,500 pages. Painting
+    once, each page's boxes go once drawn, and its operators are kept as the deflated
+    bytes ``Stream.data`` would write (the same bytes, made earlier)."""
+    import pydyf
+
+    def paint(self, stream, scale=1):
+        original(self, stream, scale)
+        if not _painting_once.get():
+            return
+        self._page_box = None
+        deflates_early = _originals.get(STREAM_DATA) is not None
+        if deflates_early and stream.compress and not stream.__dict__.get('_typeset_deflated'):
+            stream._typeset_deflated = _deflate(
+                b'\n'.join(pydyf._to_bytes(item) for item in stream.stream))
+            stream.stream = []
+
+    paint.__wrapped__ = original
+    return paint
 
 
 # -- font subsets kept between builds (warm rebuilds) ---------------------------------
@@ -338,6 +528,44 @@ def _make_harfbuzz_subset(original):
 
     _harfbuzz_subset.__wrapped__ = original
     return _harfbuzz_subset
+
+
+# -- font files read only when embedded whole ----------------------------------------
+
+_UNREAD = object()
+
+
+def _make_font(original):
+    """``pdf/fonts.py`` ``Font.__init__`` copies the whole font file out of HarfBuzz
+    (``get_hb_object_data``: 58 MB for the seed's fonts, 0.02 s and as many page faults
+    every build, warm or not), and the subset replaces it before anything reads it. Here
+    the file is copied when it is first read: only for a font embedded whole (no glyph
+    subset made, a variable or colour font). ``pdf/stream.py`` makes the fonts."""
+    from weasyprint.pdf import fonts
+
+    class Font(original):
+        def __init__(self, pango_font, description, font_size):
+            read, fonts.get_hb_object_data = fonts.get_hb_object_data, lambda *args: _UNREAD
+            try:
+                original.__init__(self, pango_font, description, font_size)
+            finally:
+                fonts.get_hb_object_data = read
+
+        @property
+        def file_content(self):
+            data = self.__dict__.get('_file_content', _UNREAD)
+            if data is _UNREAD:
+                # The face lives as long as the font configuration, which the document holds.
+                data = self.__dict__['_file_content'] = fonts.get_hb_object_data(self.hb_face)
+            return data
+
+        @file_content.setter
+        def file_content(self, data):
+            self.__dict__['_file_content'] = data
+
+    Font.__wrapped__ = original
+    Font.__qualname__ = Font.__name__ = original.__name__
+    return Font
 
 
 # -- fonts embedded as bare CFF (issue 13, PDF size) ----------------------------------
@@ -398,22 +626,33 @@ def _make_image_md5(original):
 IMAGE_NAMES = Patch('weasyprint.images', 'md5', _make_image_md5,
                     'images named relative to the build\'s folders, not by their absolute path')
 
+STREAM_DATA = Patch('pydyf', 'Stream.data', _make_stream_data,
+                    'big deflated streams (the subset fonts) remembered between builds; '
+                    'a page drawn once written as deflated then')
+
 PATCHES = [
     IMAGE_NAMES,
     Patch('weasyprint.layout.page', 'set_page_type_computed_styles', _make_page_type_styles,
           'margin boxes found without scanning every page of the document'),
+    Patch('weasyprint.layout', 'layout_fixed_boxes', _make_layout_fixed_boxes,
+          'fixed boxes looked for only on the pages that have some'),
+    Patch('pydyf', 'PDF.page_references', _make_page_references,
+          'the references to the pages made once, not once per bookmark'),
     # shrink_to_fit is imported by name into each layout module that calls it.
     *(Patch(f'weasyprint.layout.{module}', 'shrink_to_fit', _make_shrink_to_fit,
             'no min-content width when the max-content width fits')
       for module in ('preferred', 'inline', 'float', 'absolute')),
     Patch('weasyprint.text.fonts', 'FontConfiguration.add_font_face', _make_add_font_face,
           'local fonts given to fontconfig in place, not copied'),
+    Patch('weasyprint.pdf.stream', 'Font', _make_font,
+          'a font file copied out of HarfBuzz only when it is embedded whole'),
     Patch('weasyprint.pdf.fonts', 'Font._harfbuzz_subset', _make_harfbuzz_subset,
           'font subsets remembered between builds'),
     Patch('weasyprint.pdf', 'build_fonts_dictionary', _make_build_fonts_dictionary,
           'fonts embedded as bare CFF of the glyphs drawn', same_bytes=False),
-    Patch('pydyf', 'Stream.data', _make_stream_data,
-          'big deflated streams (the subset fonts) remembered between builds'),
+    Patch('weasyprint.document', 'Page.paint', _make_page_paint,
+          'a page written once: its boxes dropped and its operators deflated once drawn'),
+    STREAM_DATA,
 ]
 
 _originals: dict[Patch, object] = {}
