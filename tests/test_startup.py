@@ -195,3 +195,27 @@ def test_weasyprint_checks_the_projects_empty_fontconfig_setup_not_the_machines(
                         'import typeset.cjk\n'
                         'print(os.environ["FONTCONFIG_FILE"])')
     assert loaded == str(ROOT / 'fonts' / 'fonts.conf')
+
+
+def test_a_build_reads_fonts_without_fonttools_opentype_table_code(tmp_path):
+    # Coverage and advances by glyph number; the bare CFF without CFF2's variation store.
+    loaded = run_python('import sys, typeset\n'
+                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                        'print("fontTools.ttLib.tables.otTables" in sys.modules)\n'
+                        'from fontTools import cffLib\n'
+                        'from fontTools.ttLib.tables import otTables\n'
+                        'print(cffLib.ot.VarStore is otTables.VarStore)')
+    assert loaded.split() == ['False', 'True']
+
+
+def test_coverage_and_advances_by_glyph_number_are_those_by_name():
+    from fontTools.ttLib import TTFont
+
+    from typeset import fonts
+    for path in sorted((ROOT / 'fonts').glob('*.otf')):
+        named = TTFont(path, lazy=True)
+        cmap = named['cmap'].getBestCmap()
+        upem = named['head'].unitsPerEm
+        assert fonts._cmap(str(path), path.stat().st_mtime) == frozenset(cmap)
+        assert fonts._advances(str(path), path.stat().st_mtime) == {
+            cp: named['hmtx'][name][0] / upem for cp, name in cmap.items()}

@@ -55,7 +55,7 @@ def import_weasyprint():
             try:
                 # _dlopen prints an installation hint before it gives up; not ours to show here.
                 with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
-                        _declarations_parsed(declared), _imported_when_used():
+                        _declarations_parsed(declared), imported_when_used(IMPORTED_WHEN_USED):
                     warnings.filterwarnings('ignore', message='No fonts configured')
                     import weasyprint.text.ffi  # noqa: F401
                 break
@@ -67,7 +67,7 @@ def import_weasyprint():
     finally:
         ctypes.util.find_library = lookup
     try:
-        with warnings.catch_warnings(), _imported_when_used():
+        with warnings.catch_warnings(), imported_when_used(IMPORTED_WHEN_USED):
             # Expected: the configuration is empty on purpose, fonts come from @font-face.
             warnings.filterwarnings('ignore', message='No fonts configured')
             import weasyprint
@@ -103,11 +103,13 @@ def _calls_into(module: str, name: str):
 
 
 @contextlib.contextmanager
-def _imported_when_used():
-    """While WeasyPrint is imported, the modules of IMPORTED_WHEN_USED are stand-ins that
-    import the real module when first used; afterwards an import gets the real one."""
+def imported_when_used(modules: dict[str, tuple[str, ...]]):
+    """While the block runs, each of `modules` that is not imported yet is a stand-in
+    that imports the real module when something of it is first used; functions the block
+    takes from it by name (``from m import f``) are given as ones that call the real one.
+    Afterwards an import gets the real module."""
     standing = {}
-    for module, names in IMPORTED_WHEN_USED.items():
+    for module, names in modules.items():
         if module not in sys.modules:
             standing[module] = sys.modules[module] = _ImportedWhenUsed(module)
             for name in names:
