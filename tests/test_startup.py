@@ -219,3 +219,16 @@ def test_coverage_and_advances_by_glyph_number_are_those_by_name():
         assert fonts._cmap(str(path), path.stat().st_mtime) == frozenset(cmap)
         assert fonts._advances(str(path), path.stat().st_mtime) == {
             cp: named['hmtx'][name][0] / upem for cp, name in cmap.items()}
+
+
+def test_a_build_copies_no_whole_font_file_out_of_harfbuzz(tmp_path):
+    # Only the subsets are read: the seed's fonts are 30 MB, its subsets under 1 MB.
+    read = run_python('import typeset, typeset.cjk\n'
+                      'typeset.cjk.install()\n'
+                      'from weasyprint.pdf import fonts\n'
+                      'real, sizes = fonts.get_hb_object_data, []\n'
+                      'fonts.get_hb_object_data = lambda *a: sizes.append(len(real(*a))) or real(*a)\n'
+                      f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                      'print(max(sizes), sum(sizes))')
+    largest, total = map(int, read.split())
+    assert largest < 1_000_000 and total < 2_000_000

@@ -423,6 +423,13 @@ def _make_stream_data(original):
 
 # -- font subsets kept between builds (warm rebuilds) ---------------------------------
 
+def _stored_file(font):
+    """The font file a Font holds now, without reading it out of HarfBuzz (see
+    _make_font): what a subset replaces."""
+    return font.__dict__.get('_file_content', font.__dict__.get('file_content'))
+
+
+
 SUBSETS_KEPT = 64
 _subsets: dict[tuple, tuple] = {}
 
@@ -442,9 +449,9 @@ def _make_harfbuzz_subset(original):
             _subsets[key] = kept  # most recently used last
             self.file_content = kept[1]
             return None
-        before = self.file_content
+        before = _stored_file(self)
         original(self, to_unicode, hinting)
-        if self.file_content is not before:  # subset made (on failure WeasyPrint warned)
+        if _stored_file(self) is not before:  # subset made (on failure WeasyPrint warned)
             face = ffi.gc(harfbuzz.hb_face_reference(self.hb_face), harfbuzz.hb_face_destroy)
             _subsets[key] = (face, self.file_content)
             while len(_subsets) > SUBSETS_KEPT:
