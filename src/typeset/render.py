@@ -1,7 +1,7 @@
 """Rendering: HTML + style → PDF with WeasyPrint, inside a sandbox, written atomically.
 
-The renderer sees only the fonts of `fonts/` (FONTCONFIG_FILE points at an empty
-configuration), fetches only files inside the allowed folders, and never replaces the
+The renderer sees only the fonts of `fonts/` (FONTCONFIG_FILE points at a configuration
+with no font directories and no substitutions), fetches only files inside the allowed folders, and never replaces the
 previous PDF until the new one is complete.
 """
 from __future__ import annotations
@@ -137,8 +137,10 @@ def render_pdf(html: str, *, base_url: Path, stylesheets: list[tuple[str, Path]]
         for item in attachments:
             digest.update(item.name.encode() + b'\0' + hashlib.sha256(item.data).digest())
         identifier = digest.hexdigest()[:32].encode()
-        write_atomically(output, lambda f: rendered.write_pdf(f, pdf_identifier=identifier,
-                                                              attachments=embedded))
+        from .cjk import patches
+        with patches.painting_once():  # the pages are drawn once: their boxes go as they are
+            write_atomically(output, lambda f: rendered.write_pdf(f, pdf_identifier=identifier,
+                                                                  attachments=embedded))
     except RecursionError:
         raise InputError(NESTED_TOO_DEEPLY, sandbox.source_path) from None
     finally:

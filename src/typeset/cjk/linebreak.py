@@ -15,6 +15,7 @@ line-by-line choice below is what remains for ragged text and, counted and repor
 for a text whose unbreakable chunk is wider than the line.
 """
 import threading
+from array import array
 from itertools import accumulate
 
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango, unicode_to_char_p
@@ -42,14 +43,16 @@ class Plan:
     (a trimmed left blank; read only, and one shared tuple when nothing is shifted,
     as in most lines: a plan lives as long as the box tree, one per line);
     ``extra``: justification after the character.
+    Arrays of doubles, not lists: the same numbers in a quarter of the memory (a list
+    holds a float object per character, 32 bytes and a pointer; 0.04 MiB a page).
     """
     __slots__ = ('adv', 'xoff', 'extra', 'text')
 
     def __init__(self, text, adv, xoff):
         self.text = text
-        self.adv = adv
-        self.xoff = xoff if any(xoff) else _unshifted(len(xoff))
-        self.extra = [0.0] * len(text)
+        self.adv = array('d', adv)
+        self.xoff = array('d', xoff) if any(xoff) else _unshifted(len(xoff))
+        self.extra = array('d', bytes(8 * len(text)))
 
 
 _UNSHIFTED = {}
@@ -759,6 +762,42 @@ def _planned_line(box, text, style, context, max_width, settings, paragraph_end,
     height, baseline = _line_metrics(style)
     resume = None if whole else len(text[:consumed].encode())
     return layout, len(line_text.encode()), resume, sum(adv), height, baseline
+
+
+def forget_finished(context, page):
+    """Release what the splitter keeps of paragraphs that ended before `page` (now laid
+    out for good): their shaped text, planned lines and breaker metrics, kept on the
+    text box and every line copied from it, live otherwise as long as the box tree.
+    A paragraph on `page` is kept: it may go on to the next one."""
+    held = _memo_holders(page)
+    earlier = context.__dict__.get('_typeset_cjk_memos', {})
+    for key, box in earlier.items():
+        if key not in held:
+            _release(box)
+    context.__dict__['_typeset_cjk_memos'] = held
+
+
+def _memo_holders(page):
+    """A text box of each paragraph on the laid-out page, by its memo's identity."""
+    held = {}
+    stack = [page]
+    while stack:
+        box = stack.pop()
+        lines = box.__dict__.get('_cjk_lines')
+        if lines is not None:
+            held[id(lines)] = box
+        stack.extend(getattr(box, 'children', ()))
+    return held
+
+
+def _release(box):
+    memo = box.__dict__
+    for para in memo['_cjk_shaped'].values():
+        para.metrics.release()
+    memo['_cjk_shaped'].clear()
+    memo['_cjk_lines'].clear()
+    if memo.get('_cjk_para') is not None:
+        memo['_cjk_para'][1].release()
 
 
 def _idle_layout(style):

@@ -16,7 +16,7 @@ import copy
 
 from weasyprint.formatting_structure import boxes
 
-from . import breaker
+from . import breaker, linebreak
 
 # A row counts as empty when this much of a line pitch is left below the last line.
 EMPTY_ROW = 0.9
@@ -29,6 +29,11 @@ ENABLED = True
 
 def wrap_make_page(original):
     def make_page(context, root_box, page_type, resume_at, page_number, page_state):
+        result = _make_page(context, root_box, page_type, resume_at, page_number, page_state)
+        linebreak.forget_finished(context, result[0])
+        return result
+
+    def _make_page(context, root_box, page_type, resume_at, page_number, page_state):
         if not ENABLED:
             return original(context, root_box, page_type, resume_at, page_number, page_state)
         before = _snapshot(context, page_state)

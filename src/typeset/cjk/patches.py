@@ -15,6 +15,7 @@ own import, so it must run before it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib
 import itertools
 import io
@@ -256,6 +257,40 @@ def _make_page_type_styles(original):
     return set_page_type_computed_styles
 
 
+# -- scans over every page (issue 13, growth) ------------------------------------------
+
+def _make_layout_fixed_boxes(original):
+    """``layout/__init__.py`` ``layout_document`` asks, for each page, for the fixed boxes
+    of all the others, and ``layout_fixed_boxes`` visits every one of those pages in
+    Python: quadratic, 0.5 s at 700 pages and 13 s at 3,500, mostly pages without
+    any. Only the pages that have fixed boxes are given to it, picked in C, in order."""
+    import operator
+    has_fixed_boxes = operator.attrgetter('fixed_boxes')
+
+    def layout_fixed_boxes(context, pages, containing_page):
+        return original(context, list(filter(has_fixed_boxes, pages)), containing_page)
+
+    layout_fixed_boxes.__wrapped__ = original
+    return layout_fixed_boxes
+
+
+def _make_page_references(original):
+    """``pydyf.PDF.page_references`` formats a reference to every page each time it is
+    read, and WeasyPrint reads it once per bookmark (``pdf/anchors.py``
+    ``add_outlines``): quadratic, as bookmarks grow with the pages. The same tuple is
+    made once, and again only when a page has been added."""
+
+    def page_references(self):
+        kids = self.pages['Kids']
+        kept = self.__dict__.get('_typeset_page_references')
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = self._typeset_page_references = (kids, len(kids), original.fget(self))
+        return kept[2]
+
+    page_references.__wrapped__ = original
+    return property(page_references)
+
+
 # -- shrink-to-fit (issue 13, item 2) -------------------------------------------------
 
 def _make_shrink_to_fit(original):
@@ -461,16 +496,58 @@ def _make_stream_data(original):
     import pydyf
 
     def data(self):
-        stream = b'\n'.join(pydyf._to_bytes(item) for item in self.stream)
         extra = pydyf.Dictionary(self.extra.copy())
+        deflated = self.__dict__.get('_typeset_deflated')  # a page drawn once
+        stream = deflated or b'\n'.join(pydyf._to_bytes(item) for item in self.stream)
         if self.compress:
             extra['Filter'] = '/FlateDecode'
-            stream = _deflate(stream)
+            stream = deflated or _deflate(stream)
         extra['Length'] = len(stream)
         return b'\n'.join((extra.data, b'stream', stream, b'endstream'))
 
     data.__wrapped__ = original
     return property(data)
+
+
+# -- pages drawn once (issue 13, memory) ----------------------------------------------
+
+_painting_once = contextvars.ContextVar('typeset_painting_once', default=False)
+
+
+@contextlib.contextmanager
+def painting_once():
+    """Inside it, ``write_pdf`` draws each page for the last time: its boxes are dropped
+    and its content stream is deflated as soon as it is drawn (see _make_page_paint).
+    Only for a document written once, without PDF tags or a PDF variant (they read the
+    boxes and the streams again after the pages are drawn)."""
+    token = _painting_once.set(True)
+    try:
+        yield
+    finally:
+        _painting_once.reset(token)
+
+
+def _make_page_paint(original):
+    """``document.py`` ``Page.paint`` draws a page from its box tree, which WeasyPrint
+    keeps for every page until the whole PDF is written, beside every page's drawing
+    operators, undeflated: 0.45 MiB a page at its peak, 1.4 GB for 3,500 pages. Painting
+    once, each page's boxes go once drawn, and its operators are kept as the deflated
+    bytes ``Stream.data`` would write (the same bytes, made earlier)."""
+    import pydyf
+
+    def paint(self, stream, scale=1):
+        original(self, stream, scale)
+        if not _painting_once.get():
+            return
+        self._page_box = None
+        deflates_early = _originals.get(STREAM_DATA) is not None
+        if deflates_early and stream.compress and not stream.__dict__.get('_typeset_deflated'):
+            stream._typeset_deflated = _deflate(
+                b'\n'.join(pydyf._to_bytes(item) for item in stream.stream))
+            stream.stream = []
+
+    paint.__wrapped__ = original
+    return paint
 
 
 # -- font subsets kept between builds (warm rebuilds) ---------------------------------
@@ -641,10 +718,18 @@ def _make_image_md5(original):
 IMAGE_NAMES = Patch('weasyprint.images', 'md5', _make_image_md5,
                     'images named relative to the build\'s folders, not by their absolute path')
 
+STREAM_DATA = Patch('pydyf', 'Stream.data', _make_stream_data,
+                    'big deflated streams (the subset fonts) remembered between builds; '
+                    'a page drawn once written as deflated then')
+
 PATCHES = [
     IMAGE_NAMES,
     Patch('weasyprint.layout.page', 'set_page_type_computed_styles', _make_page_type_styles,
           'margin boxes found without scanning every page of the document'),
+    Patch('weasyprint.layout', 'layout_fixed_boxes', _make_layout_fixed_boxes,
+          'fixed boxes looked for only on the pages that have some'),
+    Patch('pydyf', 'PDF.page_references', _make_page_references,
+          'the references to the pages made once, not once per bookmark'),
     # shrink_to_fit is imported by name into each layout module that calls it.
     *(Patch(f'weasyprint.layout.{module}', 'shrink_to_fit', _make_shrink_to_fit,
             'no min-content width when the max-content width fits')
@@ -657,8 +742,9 @@ PATCHES = [
           'font subsets remembered between builds'),
     Patch('weasyprint.pdf', 'build_fonts_dictionary', _make_build_fonts_dictionary,
           'fonts embedded as bare CFF of the glyphs drawn', same_bytes=False),
-    Patch('pydyf', 'Stream.data', _make_stream_data,
-          'big deflated streams (the subset fonts) remembered between builds'),
+    Patch('weasyprint.document', 'Page.paint', _make_page_paint,
+          'a page written once: its boxes dropped and its operators deflated once drawn'),
+    STREAM_DATA,
 ]
 
 _originals: dict[Patch, object] = {}

@@ -1,0 +1,136 @@
+"""`typeset check` on newspaper pages (issue 10): the checker reads a page band by band and
+column by column at the gutters the style declares, so documents the style was not drawn
+for (code blocks, tables, footnotes, bands of one short paragraph) and a long report it
+has never seen come back in reading order, with no false text findings.
+
+Builds: corpus 09 and 10 in newspaper, corpus 03 (49 KB, not the seed) as a report of the
+local daily over three pages, and two small documents.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+import typeset
+from conftest import CORPUS, HAN, MM, without_space
+from test_styles import read_columns
+
+TYPE_TOP = 30 * MM
+TYPE_BOTTOM = TYPE_TOP + 530 * MM
+FRONT = ('---\npaper: 温岭日报\nissue_date: 2026-01-20\npage_no: 2\nsection: 要闻\n'
+         'editor: 王晓\nstyle: newspaper\n---\n\n')
+
+
+def _text_findings(result):
+    return [str(f) for f in result.findings if f.rule in ('text-mismatch', 'glyph-missing')]
+
+
+@pytest.mark.parametrize('name', ['09-punctuation-marks-style-guide', '10-markdown-feature-test-footnotes'])
+def test_check_reads_columns_of_code_tables_and_footnotes_in_order(tmp_path, name):
+    """Bands of one or two short paragraphs leave most columns empty, code blocks and
+    tables stand in columns, footnote references are raised in them: read at the declared
+    gutters, nothing is missing, extra or out of order; in 09 the last line of a code block,
+    set apart by a blank line, stands alone at the head of its column and is that column's,
+    not a heading across the columns (09's code block draws its `…` as
+    `⋯` in gongwen too: a character drawn as another is not a reading-order finding)."""
+    result = typeset.check(CORPUS / f'{name}.md', tmp_path / 'doc.pdf', style='newspaper')
+    wrong = [str(f) for f in result.findings if f.rule == 'text-mismatch' and ' of the source is ' not in f.message]
+    assert not wrong, wrong
+
+
+def test_space_beside_digits_in_the_newspaper_digit_face(tmp_path):
+    """Pango sets a space beside digits in the digits' face: FandolSong Digits has one
+    (before, `在 34 岁` printed a .notdef box and check lost the digits), and the page is
+    laid out as before (the strut: fonts/fonts.conf; the seed's grid, test_newspaper)."""
+    src = tmp_path / 'digits.md'
+    src.write_text('---\nstyle: newspaper\n---\n\n> 有七成的比例会在 34 岁的时候结婚。\n\n'
+                   '*今天出去买菜花了 5000 元。*\n', encoding='utf-8')
+    result = typeset.check(src, tmp_path / 'digits.pdf')
+    assert not _text_findings(result)
+    with pdfplumber.open(tmp_path / 'digits.pdf') as pdf:
+        chars = pdf.pages[0].chars
+    text = ''.join(c['text'] for c in chars)
+    assert '在 34' in text and '花了 5000' in text
+    spaces = [c for c in chars if c['text'] == ' ' and 'Digits' in c['fontname']]
+    assert spaces and all(0 < c['x1'] - c['x0'] < 0.5 * c['size'] for c in spaces)
+
+
+# ---------------------------------------------------------------------------------------
+# A report the style has never seen: corpus 03 (49 KB) as a report of the local daily
+
+
+@pytest.fixture(scope='module')
+def corpus_report(tmp_path_factory):
+    """Corpus 03 with newspaper front matter, through `typeset check` once."""
+    folder = tmp_path_factory.mktemp('corpus-report')
+    source = FRONT + (CORPUS / '03-rural-revitalization-opinions-2018.md').read_text(encoding='utf-8')
+    (folder / 'report.md').write_text(source, encoding='utf-8')
+    result = typeset.check(folder / 'report.md', folder / 'report.pdf')
+    with pdfplumber.open(folder / 'report.pdf') as pdf:
+        chars = [[dict(c, baseline=p.height - c['matrix'][5]) for c in p.chars if c['text'].strip()]
+                 for p in pdf.pages]
+    return result, source, chars, read_columns(folder / 'report.pdf')
+
+
+def _row_text(chars) -> str:
+    return without_space(''.join(c['text'] for c in sorted(chars, key=lambda c: (round(c['baseline']), c['x0']))))
+
+
+def test_corpus_report_checks_clean(corpus_report):
+    result, *_ = corpus_report
+    assert result.pages >= 3
+    assert not [str(f) for f in result.findings if f.severity == 'error']
+
+
+def test_corpus_report_masthead_on_every_page(corpus_report):
+    _, _, chars, _ = corpus_report
+    for k, page in enumerate(chars):
+        head = _row_text([c for c in page if c['baseline'] < TYPE_TOP])
+        for part in (f'第{2 + k}版', '要闻', '温岭日报', '2026年1月20日', '星期二', '责任编辑：王晓'):
+            assert part in head, (k + 1, part, head)
+
+
+def test_corpus_report_continuation_notes_on_every_page_pair(corpus_report):
+    _, _, chars, pages = corpus_report
+    for k, page in enumerate(chars):
+        foot = _row_text([c for c in page if c['baseline'] > TYPE_BOTTOM])
+        if k < len(chars) - 1:
+            assert f'（下转第{2 + k + 1}版）' in foot, (k + 1, foot)
+        else:
+            assert '下转' not in foot
+        head = [ln.text for ln in pages[k].lines if ln.column is None][0]
+        if k:
+            assert head == f'（上接第{2 + k - 1}版）'
+        else:
+            assert '上接' not in head
+
+
+def test_corpus_report_every_character_in_reading_order(corpus_report):
+    """Band by band, column by column, as an independent reader (test_styles.read_columns)
+    takes the pages: the headline, then every Han character of the body in the
+    manuscript's order, none lost, none twice."""
+    _, source, _, pages = corpus_report
+    want = ''.join(HAN.findall(source.split('---', 2)[2]))
+    got = ''.join(HAN.findall(re.sub(r'（上接第\d+版）', '', ''.join(ln.text for p in pages for ln in p.lines))))
+    assert got == want
+
+
+def test_a_gongwen_in_the_paper_prints_what_a_paper_prints(tmp_path):
+    """source/tongzhi.md set as the daily carries it: 主送, body, 落款 and 附注 on the page;
+    the 版头, seal, 版记 and attachments, which a newspaper page has no place for, are said
+    once, as info, not as thirteen errors of lost elements."""
+    root = Path(__file__).resolve().parents[1] / 'source'
+    result = typeset.check(root / 'tongzhi.md', tmp_path / 'tongzhi.pdf', style='newspaper')
+    assert not result.errors, [str(f) for f in result.errors]
+    note, = [f for f in result.findings if f.rule == 'element-not-printed']
+    assert note.severity == 'info'
+    for key in ('copy_no', 'classification', 'urgency', 'issuer_mark', 'doc_no', 'cc', 'printer',
+                'print_date', '版记', 'seal', 'attachments'):
+        assert key in note.message
+    with pdfplumber.open(tmp_path / 'tongzhi.pdf') as pdf:
+        printed = without_space(''.join(c['text'] for c in pdf.pages[0].chars))
+    for shown in ('各镇人民政府、街道办事处，市级各部门：', '温岭市示例局', '2026年1月5日', '0576-86123456'):
+        assert shown in printed
