@@ -232,3 +232,37 @@ def test_a_build_copies_no_whole_font_file_out_of_harfbuzz(tmp_path):
                       'print(max(sizes), sum(sizes))')
     largest, total = map(int, read.split())
     assert largest < 1_000_000 and total < 2_000_000
+
+
+# -- watch ------------------------------------------------------------------------------
+
+def test_a_save_while_the_watch_starts_again_is_built(tmp_path, monkeypatch):
+    # A manuscript in a shared folder is watched alone and watched anew after each build
+    # (an editor's save replaces the file): a save in between is not lost.
+    import threading
+
+    from conftest import pdf_text, without_space
+    from typeset import watcher
+    monkeypatch.setenv('TMPDIR', str(tmp_path))
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', '1700000000')
+    src = tmp_path / 'notice.md'
+    src.write_text('---\ntitle: 通知\n---\n\n稳步推进各项工作。\n', encoding='utf-8')
+    stop, built = threading.Event(), []
+
+    def report(rebuild):
+        built.append(rebuild)
+        if len(built) == 1:  # saved by rename before the new file is watched
+            (tmp_path / '.notice.tmp').write_text(src.read_text(encoding='utf-8').replace('稳步', '扎实'),
+                                                  encoding='utf-8')
+            os.replace(tmp_path / '.notice.tmp', src)
+        else:
+            stop.set()
+
+    thread = threading.Thread(target=watcher.watch, args=(src, tmp_path / 'notice.pdf'),
+                              kwargs={'report': report, 'stop': stop})
+    thread.start()
+    thread.join(timeout=60)
+    stop.set()
+    thread.join(timeout=30)
+    assert len(built) == 2 and all(rebuild.error is None for rebuild in built)
+    assert '扎实推进' in without_space(pdf_text(tmp_path / 'notice.pdf'))
