@@ -121,6 +121,8 @@ def _leave(code) -> None:
     code = 0 if code is None else code
     if not isinstance(code, int):
         return  # a message to print: Python's exit says it
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return  # a profiler or coverage writes its report at exit
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
