@@ -20,7 +20,6 @@ import importlib
 import itertools
 import io
 import sys
-import threading
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -412,35 +411,6 @@ def _fontconfig_rules(rule_descriptors, font_file: str) -> bytes:
     return b'\n'.join((*header, tostring(root, encoding='utf-8')))
 
 
-# -- C work started early on another thread ------------------------------------------
-
-class _Soon(threading.Thread):
-    """`function(*args)` run on a thread of its own; `result()` waits for it. For work
-    done in C with the GIL let go (HarfBuzz's subsetter through cffi, zlib), which then
-    runs beside the Python of the build on a second core."""
-
-    def __init__(self, function, *args):
-        super().__init__(daemon=True)
-        self.function, self.args = function, args
-        self.value = self.error = None
-        self.start()
-
-    def run(self):
-        try:
-            self.value = self.function(*self.args)
-        except BaseException as error:  # given to whoever waits for the result
-            self.error = error
-
-    def result(self):
-        self.join()
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-
-_kept = threading.Lock()  # the caches below are filled from those threads too
-
-
 # -- compression kept between builds (warm rebuilds) ----------------------------------
 
 # Deflated streams of at least this size are remembered, by the digest of their bytes,
@@ -451,41 +421,19 @@ DEFLATED_KEPT = 64 * 1024 * 1024
 _deflated: dict[bytes, bytes] = {}
 
 
-_deflating: dict[bytes, _Soon] = {}
-
-
-def _deflate_digest(data: bytes) -> bytes | None:
-    import hashlib
-    return hashlib.blake2b(data, digest_size=20).digest() if len(data) >= DEFLATE_REMEMBER else None
-
-
-def _compressed(data: bytes) -> bytes:
-    import zlib
-    compressor = zlib.compressobj(level=9)
-    return compressor.compress(data) + compressor.flush()
-
-
-def _deflate_soon(data: bytes) -> None:
-    """Start deflating `data` (a font file) now, on another thread, for `_deflate`."""
-    key = _deflate_digest(data)
-    with _kept:
-        if key is not None and key not in _deflated and key not in _deflating:
-            _deflating[key] = _Soon(_compressed, data)
-
-
 def _deflate(data: bytes) -> bytes:
-    key = _deflate_digest(data)
-    with _kept:
-        if key is not None and key in _deflated:
-            _deflated[key] = _deflated.pop(key)  # most recently used last
-            return _deflated[key]
-        pending = _deflating.pop(key, None) if key is not None else None
-    deflated = pending.result() if pending is not None else _compressed(data)
+    import hashlib
+    import zlib
+    key = hashlib.blake2b(data, digest_size=20).digest() if len(data) >= DEFLATE_REMEMBER else None
+    if key is not None and key in _deflated:
+        _deflated[key] = _deflated.pop(key)  # most recently used last
+        return _deflated[key]
+    compressor = zlib.compressobj(level=9)
+    deflated = compressor.compress(data) + compressor.flush()
     if key is not None:
-        with _kept:
-            _deflated[key] = deflated
-            while sum(map(len, _deflated.values())) > DEFLATED_KEPT:
-                del _deflated[next(iter(_deflated))]
+        _deflated[key] = deflated
+        while sum(map(len, _deflated.values())) > DEFLATED_KEPT:
+            del _deflated[next(iter(_deflated))]
     return deflated
 
 
@@ -573,21 +521,18 @@ def _make_harfbuzz_subset(original):
     def _harfbuzz_subset(self, to_unicode, hinting):
         address = int(ffi.cast('uintptr_t', self.hb_face))
         key = (address, tuple(sorted(to_unicode)), bool(hinting), bool(self.missing))
-        with _kept:
-            kept = _subsets.pop(key, None)
-            if kept is not None:
-                _subsets[key] = kept  # most recently used last
+        kept = _subsets.pop(key, None)
         if kept is not None:
+            _subsets[key] = kept  # most recently used last
             self.file_content = kept[1]
             return None
         before = _stored_file(self)
         original(self, to_unicode, hinting)
         if _stored_file(self) is not before:  # subset made (on failure WeasyPrint warned)
             face = ffi.gc(harfbuzz.hb_face_reference(self.hb_face), harfbuzz.hb_face_destroy)
-            with _kept:
-                _subsets[key] = (face, self.file_content)
-                while len(_subsets) > SUBSETS_KEPT:
-                    del _subsets[next(iter(_subsets))]
+            _subsets[key] = (face, self.file_content)
+            while len(_subsets) > SUBSETS_KEPT:
+                del _subsets[next(iter(_subsets))]
         return None
 
     _harfbuzz_subset.__wrapped__ = original
@@ -637,31 +582,6 @@ def _make_font(original):
 _bare: dict[bytes, bytes | None] = {}
 
 
-def _subset_soon(fonts, subset, options) -> None:
-    """Make the subsets ``Font.clean`` is about to make, all at once, one thread per font
-    file: HarfBuzz subsets with the GIL let go (0.03 s for the seed's seven fonts, one
-    after another). ``clean`` then finds each in the subset cache. The fonts, glyphs and
-    flags are the ones the original gives (``build_fonts_dictionary``, ``Font.subset``)."""
-    from weasyprint.pdf.fonts import harfbuzz, harfbuzz_subset
-    if not (subset and harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0)):
-        return
-    groups: dict[str, list] = {}
-    for font in fonts.values():
-        groups.setdefault(font.hash, []).append(font)
-    work = []
-    for group in groups.values():
-        font = group[0]
-        if font.bitmap or font.used_in_forms:
-            continue
-        to_unicode = {}
-        for file_font in group:
-            to_unicode = {**to_unicode, **file_font.to_unicode}
-        if to_unicode:
-            work.append(_Soon(font._harfbuzz_subset, to_unicode, options['hinting']))
-    for soon in work:
-        soon.result()
-
-
 def _make_build_fonts_dictionary(original):
     """``pdf/fonts.py`` ``build_fonts_dictionary`` embeds each subset as OpenType with a
     slot for every glyph ID up to the highest used; afterwards each such font file is
@@ -675,7 +595,6 @@ def _make_build_fonts_dictionary(original):
     from .embed import bare_cff
 
     def build_fonts_dictionary(pdf, fonts, compress, subset, options):
-        _subset_soon(fonts, subset, options)
         result = original(pdf, fonts, compress, subset, options)
         if not subset:
             return result
@@ -701,8 +620,6 @@ def _make_build_fonts_dictionary(original):
             if _bare[key] is not None:
                 stream.stream = [_bare[key]]
                 stream.extra['Subtype'] = '/CIDFontType0C'
-            if stream.compress:
-                _deflate_soon(stream.stream[0])
         return result
 
     build_fonts_dictionary.__wrapped__ = original
