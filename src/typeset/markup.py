@@ -166,7 +166,7 @@ class CJKTreeprocessor(Treeprocessor):
     def _tables(root):
         """Each table in a block of its own (`div.table`): a style can place the table as
         one piece (a newspaper sets it across the columns, column-span, which WeasyPrint
-        reads on a table's wrapper box only when the table is inside a block)."""
+        does not carry from a table to its wrapper box)."""
         for parent in list(root.iter()):
             for k, table in enumerate(list(parent)):
                 if table.tag != 'table' or parent.get('class') == 'table':
