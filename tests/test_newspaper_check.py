@@ -191,3 +191,26 @@ def test_byline_a_hair_wider_than_a_column_is_read_across_the_columns(tmp_path):
     # the case the test is about: 政 starts inside the gutter between columns 3 and 4
     gutter = 10 * MM + 3 * 147 + 2 * 17.47
     assert zheng and gutter < zheng[0]['x0'] < gutter + 17.47
+
+
+def test_reader_tells_table_rows_and_bylines_from_column_lines():
+    """On the declared grid of the newspaper (7 columns of 147 pt, gutters of 17.47 pt):
+    a table row centred in equal cells across the type area is read across the columns,
+    and so is a line starting in a gutter; code lines of two columns on one baseline (one
+    indented) and body lines stay in their columns."""
+    from typeset.checks.pdfread import Glyph, Line, _spanning_rows, declared_gutters
+    left, right = 28.35, 28.35 + 1133.86
+    gutters = declared_gutters((left, 0, right, 0), 7, 17.47)
+
+    def line(x, n, size, base=500.0):
+        return Line(1, [Glyph('字', x + k * size, x + (k + 1) * size, base, size, 'FandolSong', base - size,
+                              base + 1) for k in range(n)])
+
+    cell = (right - left) / 3
+    table = [line(left + (k + 0.5) * cell - 18, 4, 9.0) for k in range(3)]
+    code = [line(left, 10, 9.0, 450.0), line(gutters[2][1] + 18, 8, 9.0, 450.0)]
+    body = [line(left + k * 164.47, 14, 10.5, 600.0) for k in range(7)]
+    byline = [line(gutters[2][0] + 4, 13, 12.0, 400.0)]
+    spans = _spanning_rows(table + code + body + byline, gutters, 10.5, 10.5, left, right)
+    assert all(id(ln) in spans for ln in table + byline)
+    assert not any(id(ln) in spans for ln in code + body)

@@ -329,10 +329,10 @@ def _spanning_rows(body: list[Line], gutters, size: float, body_size: float,
     """The lines set across the columns: id → the baseline of their row, where they are
     read left to right (a table cell of brackets sits 0.6 pt off its row's baseline)."""
     # A line is set across the columns when it is a headline, or runs across a gutter or
-    # into one; so are the other lines on its baseline (the rest of a byline, the other
-    # cells of a table row: nothing stands in a column beside a block set across the
-    # page). A row of runs smaller than the body type, centred in equal cells across the
-    # type area, is a table's row.
+    # into one (a byline a hair wider than a column, centred). A row of runs smaller than
+    # the body type is a table's row when they are centred in equal cells across the type
+    # area, or when one of them spans: then all of them are (nothing stands in a column
+    # beside a table set across the page, and a column's code line starts at its edge).
     rows: list[list[Line]] = []
     for ln in sorted(body, key=lambda ln: ln.base):
         if rows and abs(ln.base - rows[-1][0].base) <= 2.0:
@@ -341,13 +341,12 @@ def _spanning_rows(body: list[Line], gutters, size: float, body_size: float,
             rows.append([ln])
     out: dict[int, float] = {}
     for row in rows:
-        table_row = (len(row) > 1 and all(ln.size < body_size - 0.5 for ln in row)
-                     and _equal_cells(row, left, right))
-        # a headline spans the columns even where its glyphs happen to miss the gutters
-        if table_row or any(
-                ln.size > 1.5 * size or any(_across(ln.glyphs, a, b) or _into_gutter(ln.glyphs, a, b)
-                                            for a, b in gutters) for ln in row):
-            out.update((id(ln), row[0].base) for ln in row)
+        spans = [ln for ln in row if ln.size > 1.5 * size or any(
+            _across(ln.glyphs, a, b) or _into_gutter(ln.glyphs, a, b) for a, b in gutters)]
+        small = len(row) > 1 and all(ln.size < body_size - 0.5 for ln in row)
+        if small and (spans or _equal_cells(row, left, right)):
+            spans = row
+        out.update((id(ln), row[0].base) for ln in spans)
     return out
 
 
