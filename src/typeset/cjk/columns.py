@@ -23,9 +23,11 @@ is laid out here instead, band by band (a band: the columns between two spanning
    allow no better): each column B, B − 1 or B − 2 lines (B − 3 within three) for a
    bottom line B, laid out for real and memoised; a column left short may be made up
    with lines of white at its 小标题 (``--column-stretch``: under it, so that it
-   stands centred in its white), by setting paragraphs a line longer or shorter (拉行,
-   缩行; a paragraph so set stays so in the next column it runs into), as a last
-   resort by a blank line between two paragraphs (段间加空), as a make-up man does;
+   stands centred in its white; at a column head, where it lost its house line, that
+   too: a column starts on its band's first line), by setting paragraphs a line longer
+   or shorter (拉行, 缩行; a paragraph so set stays so in the next column it runs into),
+   by a blank line between two paragraphs (段间加空; two, at two gaps), as a make-up
+   man does; a band of a few lines that still cannot ends level in fewer columns;
 3. a banner (a spanning block with ``break-after: avoid``) whose band cannot start under
    it goes to the next page with the band;
 4. on the page the report ends on, the whole lines left over are opened over and under
@@ -46,16 +48,18 @@ GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 # The passes of the balancing search: (the text may end before the last column, column
 # bottoms within so many lines, paragraphs that may be set a line longer or shorter,
-# the fewest lines of a paragraph at a column foot, a blank line between two paragraphs
-# of a column[, bands of at most so many lines]). White at a 小标题 first, then a
+# the fewest lines of a paragraph at a column foot, blank lines between two paragraphs
+# a column may take[, bands of at most so many lines]). White at a 小标题 first, then a
 # paragraph loosened or tightened, then a paragraph's first line alone at the foot of a
 # column (indented, it reads as the start of a paragraph; the last line alone at a
 # column head, widows, stays refused), then a blank line between two paragraphs, as a
 # page editor makes up a short column before he lets the columns end apart.
 # A band of a few short lines (a lead-in of one- to three-line paragraphs that widows
-# and orphans keep whole) ends level in fewer columns before it ends apart in all.
+# and orphans keep whole) ends level in fewer columns before it ends apart in all; so
+# does one a little deeper (many short 小标题 and paragraphs: the tail of a report) that
+# two blank lines between paragraphs in a column do not make up.
 SHORT_BAND = 4          # lines
-FEWER_BAND = 10
+FEWER_BAND = 10         # lines
 PASSES = ((False, 1, 0, None, 0), (False, 1, 1, None, 0), (False, 1, 2, None, 0),
           (True, 1, 0, None, 0, SHORT_BAND), (False, 1, 0, 1, 0), (False, 1, 0, None, 1),
           (False, 1, 1, None, 1), (False, 1, 0, 1, 1), (False, 1, 1, 1, 1),
