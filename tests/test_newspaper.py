@@ -124,6 +124,27 @@ def test_one_baseline_grid_across_bands(seed_page):
                 assert steps == pytest.approx(round(steps), abs=0.02), ln.text
 
 
+def test_a_heading_over_a_heading_keeps_the_grid(tmp_path):
+    """A numbered heading (a short line with no full stop, set as a heading) right over a
+    小标题: the blank line between them holds the first one's hairline, so every line
+    under them stays on the grid (before: half a point off, and the balancing search,
+    which counts whole lines, found no column that ended on one)."""
+    para = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
+    src = tmp_path / 'heads.md'
+    src.write_text('---\ntitle: 网格\nstyle: newspaper\n---\n\n## 一、第1部分\n\n'
+                   + '\n\n'.join([para * 3, '1.新增打造和美乡村先行村500个', '### 强化58']
+                                   + [para * (1 + i % 3) for i in range(12)]) + '\n',
+                   encoding='utf-8')
+    typeset.build(src, tmp_path / 'heads.pdf')
+    page, = read_columns(tmp_path / 'heads.pdf')
+    band, = [b for b in page.bands if any(b)]
+    origin = band[0][0].baseline
+    for col in band:
+        for ln in col:
+            steps = (ln.baseline - origin) / PITCH
+            assert steps == pytest.approx(round(steps), abs=0.02), ln.text
+
+
 def test_seed_columns_end_level(seed_page):
     """Every band of the seed ends level: its columns end on one line or one line short.
     Band 1 cannot with white at its 小标题 and its paragraphs set a line longer or
