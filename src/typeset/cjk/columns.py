@@ -59,7 +59,7 @@ SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 # does one a little deeper (many short 小标题 and paragraphs: the tail of a report) that
 # two blank lines between paragraphs in a column do not make up.
 SHORT_BAND = 4          # lines
-FEWER_BAND = 10         # lines
+FEWER_BAND = 16         # lines
 PASSES = ((False, 1, 0, None, 0), (False, 1, 1, None, 0), (False, 1, 2, None, 0),
           (True, 1, 0, None, 0, SHORT_BAND), (False, 1, 0, 1, 0), (False, 1, 0, None, 1),
           (False, 1, 1, None, 1), (False, 1, 0, 1, 1), (False, 1, 1, 1, 1),
