@@ -23,6 +23,9 @@ What is timed (wall clock; every build a separate process unless said otherwise)
 * batch: 16 copies of the seed in one `typeset build FOLDER/` against 16 `typeset build`
   processes one after another (as a shell loop runs them), and Typst's 16 processes.
 
+typeset's modules are byte-compiled first, as an installed package's are (`bytecode`);
+--no-bytecode removes the .pyc files instead, so that every process compiles them.
+
 Machine load changes every figure; ratios measured together are what to compare.
 """
 from __future__ import annotations
@@ -59,6 +62,7 @@ class Tool:
         self.env = dict(ENV)
         if root is not None:
             self.env['PYTHONPATH'] = str(root / 'src')
+        bytecode((root or PROJECT) / 'src', BYTECODE)
 
     def typeset(self, *args) -> list[str]:
         return [PYTHON, '-c', 'from typeset.cli import main; main()', *map(str, args)]
@@ -66,6 +70,31 @@ class Tool:
     @staticmethod
     def typst(typ: Path, pdf: Path) -> list[str]:
         return [PYTHON, str(HERE / 'typst' / 'compile.py'), str(typ), str(pdf)]
+
+
+BYTECODE = True  # --no-bytecode: typeset's modules compiled from source in every process
+
+
+def bytecode(src: Path, compiled: bool) -> None:
+    """Write the .pyc files of typeset's modules, and its compiled page templates, as a
+    user's first build writes them (pip compiles site-packages at install time; Typst's
+    package and every dependency here have theirs). Not when PYTHONDONTWRITEBYTECODE is
+    set, as it is in the sessions that run these benchmarks: each measured process would
+    then compile typeset's 60 modules and its templates from source, ~0.2 s of CPU that
+    no user pays after the first build. With `compiled` False they are removed instead,
+    to measure that case."""
+    if compiled:
+        env = {**ENV, 'PYTHONPATH': str(src)}
+        env.pop('PYTHONDONTWRITEBYTECODE', None)
+        subprocess.run([PYTHON, '-m', 'compileall', '-q', str(src)], check=True,
+                       stdout=subprocess.DEVNULL)
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([PYTHON, '-c', 'import sys, typeset; typeset.build(sys.argv[1], sys.argv[2])',
+                            str(SEED), str(Path(tmp) / 'seed.pdf')], check=True, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        for cache in src.rglob('__pycache__'):
+            shutil.rmtree(cache)
 
 
 def run(cmd, cwd=PROJECT, env=ENV, ok=(0, 1)) -> tuple[float, int, float]:
@@ -275,7 +304,11 @@ def main(argv=None) -> int:
     ap.add_argument('--baseline', type=Path, help='a checkout of an older typeset, measured as "old"')
     ap.add_argument('--only', help='comma-separated: seed,watch,x100,x500,size,batch')
     ap.add_argument('--json', action='store_true')
+    ap.add_argument('--no-bytecode', action='store_true',
+                    help="typeset's modules without .pyc files (compiled in every process)")
     args = ap.parse_args(argv)
+    global BYTECODE
+    BYTECODE = not args.no_bytecode
     only = set(args.only.split(',')) if args.only else {'seed', 'watch', 'x100', 'batch'} | ({'x500'} if args.big else set())
     tools = {'new': Tool()}
     if args.baseline:

@@ -125,19 +125,16 @@ def test_one_baseline_grid_across_bands(seed_page):
 
 
 def test_seed_columns_end_level(seed_page):
-    """On the seed the first column of band 2 can only end after 15 lines or after 21 (a
-    three-line heading and its two lines), and the band holds 118: it ends level when the
-    小标题 heading that column stands in two lines of white, one above and one under it
-    (占行, its lines on the grid). Band 1 has no heading where white would help, its
-    paragraphs cannot be set a line longer or shorter without loose lines, and a
-    paragraph's first line alone at a column foot does not help either (under a 小标题
-    that would be 背题): two lines apart there. No column is left empty."""
+    """Every band of the seed ends level: its columns end on one line or one line short.
+    Band 1 cannot with white at its 小标题 and its paragraphs set a line longer or
+    shorter alone (no loose line allows it): one blank line between two paragraphs of a
+    short column makes it up. No column is left empty."""
     page, = read_columns(seed_page)
     bands = [b for b in page.bands if any(b)]
-    for band, lines in zip(bands, (2, 1)):
+    for band in bands:
         assert all(band) and len(band) == COLUMNS
         bottoms = [col[-1].baseline for col in band]
-        assert max(bottoms) - min(bottoms) <= lines * PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
+        assert max(bottoms) - min(bottoms) <= PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]
     # no 小标题 stands at a column foot over fewer than two lines of its text
     for band in bands:
         for col in band:
@@ -149,6 +146,41 @@ def test_seed_columns_end_level(seed_page):
     first = bands[1][0]
     assert first[0].baseline == pytest.approx(bands[1][1][0].baseline + PITCH, abs=0.1)
     assert first[3].baseline - first[2].baseline == pytest.approx(2 * PITCH, abs=0.1)
+
+
+def test_white_in_columns_never_two_blank_lines_at_one_place(seed_page, long_report):
+    """A 小标题 in mid-column has its blank line above it; make-up white goes under it
+    (the heading centred in its white), one line, never two blank lines at one place: a
+    hole in the column. At the head of a column a heading takes its blank line above."""
+    for pdf in (seed_page, long_report[0]):
+        for page in read_columns(pdf):
+            for band in (b for b in page.bands if any(b)):
+                for col in band:
+                    steps = [b.baseline - a.baseline for a, b in zip(col, col[1:])]
+                    assert max(steps, default=PITCH) <= 2 * PITCH + 0.1, (
+                        pdf.name, col[steps.index(max(steps)) + 1].text)
+
+
+def test_seed_page_is_filled_at_its_banners(seed_page):
+    """The seed does not fill the page: the lines left over are opened as white over and
+    under the banners, alike, in whole lines (two more under the headline block), and
+    the text reaches down to the public-service strip, a line of white besides the
+    strip's own (before: some 90 mm of white over it)."""
+    with pdfplumber.open(seed_page) as pdf:
+        page = pdf.pages[0]
+        banners = sorted((r for r in page.rects if abs(r['x1'] - r['x0'] - 475.94) < 1
+                          and r['bottom'] - r['top'] > 2 * PITCH), key=lambda r: r['top'])
+        strip = min((r for r in page.rects if r['x1'] - r['x0'] > 0.9 * 400 * MM
+                     and r['bottom'] - r['top'] > 10 * MM), key=lambda r: r['top'])
+        body = [c for c in page.chars if round(c['size'], 1) == 10.5
+                and banners[0]['bottom'] < c['top'] < strip['top']]
+    assert len(banners) == 2
+    assert strip['top'] - max(c['bottom'] for c in body) <= 2.5 * PITCH
+    banner = banners[1]
+    above = banner['top'] - max(c['bottom'] for c in body if c['bottom'] < banner['top'])
+    under = min(c['top'] for c in body if c['top'] > banner['bottom']) - banner['bottom']
+    assert above > 3 * PITCH and under > 3 * PITCH
+    assert above == pytest.approx(under, abs=0.5 * PITCH)
 
 
 def test_plain_columns_balance_to_one_line(tmp_path):
@@ -214,11 +246,61 @@ def test_long_report_continues_with_notes_and_keeps_reading_order(long_report):
     headline = ''.join(HAN.findall('凝心聚力谋发展同心共绘新蓝图中国人民政治协商会议第十四届温岭市委员会常务委员会'
                                    '工作报告摘要年月在政协第十四届温岭市委员会第五次会议上政协温岭市委员会常务委员会'))
     assert got == headline + want
-    # every page balanced: the columns of each band end within the seed's tolerance
+    # every page balanced: the columns of each band end on one line or one line short,
+    # at the foot of a page the text runs on from too
     for page in pages:
         for band in (b for b in page.bands if any(b)):
             bottoms = [col[-1].baseline for col in band if col]
-            assert max(bottoms) - min(bottoms) <= 3 * PITCH + 0.1
+            assert max(bottoms) - min(bottoms) <= PITCH + 0.1
+
+
+CORPUS = Path('/work/shared/corpus')
+NEWSPAPER_KEYS = ('style: newspaper\npaper: 温岭日报\nissue_date: 2026-01-20\npage_no: 5\n'
+                  'section: 专版\neditor: 王晓\ndesigner: 陈立\nproofreader: 林青\n'
+                  'column_rules: yes\n')
+
+
+@pytest.mark.parametrize('corpus, keys, share', [
+    # corpus 03: before, one band two lines apart (a 3-line lead-in band in 7 columns)
+    ('03-rural-revitalization-opinions-2018.md', '', 1),
+    # corpus 02's first two thirds: page 1 ends inside a paragraph whose last lines,
+    # carried over, could not end level on page 2 (widows): page 1's columns end at
+    # the place from which page 2's can
+    ('02-jiangxi-gov-work-report-2026.md', 'kicker: 江西省人民政府\n', 0.66),
+])
+def test_long_report_every_band_of_every_page_level(tmp_path, corpus, keys, share):
+    lines = (CORPUS / corpus).read_text(encoding='utf-8').split('\n')
+    body = '\n'.join(lines[:int(len(lines) * share)])
+    src = tmp_path / 'long.md'
+    src.write_text(f'---\n{NEWSPAPER_KEYS}{keys}---\n{body}', encoding='utf-8')
+    typeset.build(src, tmp_path / 'long.pdf')
+    pages = read_columns(tmp_path / 'long.pdf')
+    assert len(pages) >= 3
+    for page in pages:
+        for band in (b for b in page.bands if any(b)):
+            bottoms = [col[-1].baseline for col in band if col]
+            assert max(bottoms) - min(bottoms) <= PITCH + 0.1, (
+                page.number, [round((b - min(bottoms)) / PITCH) for b in bottoms])
+    for i, chars in enumerate(_chars(tmp_path / 'long.pdf')):
+        head = without_space(_text([c for c in chars if c['baseline'] < HEAD]))
+        assert f'第{5 + i}版' in head and '温岭日报' in head
+
+
+def test_a_band_that_cannot_end_level_ends_near(tmp_path):
+    """Corpus 04, a notice of short paragraphs that widows and orphans keep whole: its
+    first column can end after 11 lines or 16, and no make-up ends the band within a
+    line. It ends within two (before: the last column ten lines short, WeasyPrint's
+    greedy fill, when no pass of the search found a way)."""
+    body = (CORPUS / '04-state-council-notice-1994-foreign-enterprise-tax.md').read_text(
+        encoding='utf-8')
+    src = tmp_path / 'notice.md'
+    src.write_text(f'---\n{NEWSPAPER_KEYS}---\n{body}', encoding='utf-8')
+    typeset.build(src, tmp_path / 'notice.pdf')
+    page, = read_columns(tmp_path / 'notice.pdf')
+    band, = [b for b in page.bands if any(b)]
+    assert all(band) and len(band) == COLUMNS
+    bottoms = [col[-1].baseline for col in band]
+    assert max(bottoms) - min(bottoms) <= 2 * PITCH + 0.1
 
 
 def test_same_newspaper_source_builds_in_gongwen(tmp_path):
@@ -304,9 +386,11 @@ def test_masthead_closes_with_one_rule_across_the_type_area(seed_page):
 
 
 def test_picture_with_caption_spans_the_columns(tmp_path):
-    """A picture with a title (`![alt](photo.png "图注")`) is set across the middle
-    columns between two bands, cropped to the grid, its caption under it; `typeset check`
-    reads the caption in its place, and the bands above and below it end level."""
+    """A picture with a title (`![alt](photo.png "图注")`) is set across the seven
+    columns (通栏) between two bands, cropped to the grid, its caption under it with the
+    alternative text leading it (no character of the manuscript lost); no column is left
+    white beside it; `typeset check` reads the caption in its place, and the bands above
+    and below it end level."""
     from PIL import Image
     Image.new('RGB', (60, 40), (40, 90, 160)).save(tmp_path / 'photo.png')
     unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
@@ -320,12 +404,16 @@ def test_picture_with_caption_spans_the_columns(tmp_path):
     with pdfplumber.open(tmp_path / 'photo.pdf') as pdf:
         page = pdf.pages[0]
         image, = page.images
-        assert image['x1'] - image['x0'] == pytest.approx(475.94, abs=1)
-        # cropped (object-fit: cover, drawn centred and clipped) to 16 lines: the
-        # caption's line is the 17th
-        crop = (image['top'] + image['bottom']) / 2 + 8 * PITCH
+        assert image['x0'] == pytest.approx(10 * MM, abs=1)
+        assert image['x1'] - image['x0'] == pytest.approx(400 * MM, abs=1)
+        # cropped (object-fit: cover, drawn centred and clipped) to 20 lines: the
+        # caption's line is the 21st
+        crop = (image['top'] + image['bottom']) / 2 + 10 * PITCH
         under = [c for c in page.chars if crop < c['top'] < crop + PITCH]
-    assert without_space(''.join(c['text'] for c in under)) == without_space(caption)
+        # nothing beside the picture: no glyph between the caption and the band above
+        beside = [c for c in page.chars if crop - 20 * PITCH < c['top'] < crop]
+    assert without_space(''.join(c['text'] for c in under)) == '会场' + without_space(caption)
+    assert not beside
     page, = read_columns(tmp_path / 'photo.pdf')
     bands = [b for b in page.bands if any(b)]
     assert len(bands) == 2
@@ -336,3 +424,14 @@ def test_picture_with_caption_spans_the_columns(tmp_path):
         # the band under the picture is on the grid of the band above it
         steps = (band[0][0].baseline - bands[0][0][0].baseline) / PITCH
         assert steps == pytest.approx(round(steps), abs=0.02)
+
+
+def test_kicker_and_byline_without_a_title_are_set(tmp_path):
+    """A manuscript whose headline is its first heading still has its 引题 and byline
+    from the front matter over it (before: dropped without a title)."""
+    src = tmp_path / 'kicker.md'
+    src.write_text('---\nstyle: newspaper\nkicker: 奋力谱写新篇章\nbyline: 本报记者　林青\n---\n\n'
+                   '正文一段。\n', encoding='utf-8')
+    typeset.build(src, tmp_path / 'kicker.pdf')
+    text = without_space(_text(_chars(tmp_path / 'kicker.pdf')[0]))
+    assert '奋力谱写新篇章' in text and '本报记者林青' in text

@@ -93,7 +93,8 @@ def shared_folder(folder: Path) -> bool:
 
 def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES,
                  files_limit: int = MAX_PROJECT_FILE_BYTES, suffixes: dict | None = None,
-                 head: bool = False, files_links_ok: bool = True) -> tuple[Path, bytes]:
+                 head: bool = False, files_links_ok: bool = True,
+                 content: bool = True) -> tuple[Path, bytes]:
     """The real path and the bytes of `path`, if it may be read; else `Unreadable`.
 
     The real path is found once; the file is then opened from its root one component at a
@@ -101,7 +102,8 @@ def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES
     one descriptor: what was checked is what is read. `files` are single files allowed
     wherever they are (the project's fonts, a style's own sheet); `suffixes` maps a
     folder to the only suffixes that may be read in it (a style's folder: its sheets);
-    `head` reads the first `limit` bytes of a larger file instead of refusing it."""
+    `head` reads the first `limit` bytes of a larger file instead of refusing it;
+    `content` False checks the file the same way and reads nothing (bytes b'')."""
     try:
         real = Path(path).resolve(strict=True)
     except FileNotFoundError:
@@ -110,7 +112,8 @@ def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES
         raise Unreadable('cannot be resolved (a symbolic link loop or a name too long)') from None
     if real in files:
         fd = _open(str(real), None, final=True)
-        return real, _read_checked(fd, limit=files_limit, links_ok=files_links_ok, head=head)
+        return real, _read_checked(fd, limit=files_limit, links_ok=files_links_ok, head=head,
+                                   content=content)
     root = next((r for r in roots if real.is_relative_to(r)), None)
     if root is None:
         for folder, allowed in (suffixes or {}).items():
@@ -120,7 +123,7 @@ def read_regular(path: Path, roots, *, files=(), limit: int = MAX_RESOURCE_BYTES
     if root is None:
         raise Unreadable('outside')
     fd = _open_beneath(root, real.relative_to(root).parts)
-    return real, _read_checked(fd, limit=limit, links_ok=False, head=head)
+    return real, _read_checked(fd, limit=limit, links_ok=False, head=head, content=content)
 
 
 def _open(name: str, dir_fd, *, final: bool) -> int:
@@ -153,7 +156,8 @@ def _open_beneath(root: Path, parts) -> int:
         raise
 
 
-def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False) -> bytes:
+def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False,
+                  content: bool = True) -> bytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -164,6 +168,8 @@ def _read_checked(fd: int, *, limit: int, links_ok: bool, head: bool = False) ->
         if st.st_size > limit and not head:
             raise Unreadable(f'{st.st_size // (1024 * 1024)} MB, larger than the '
                              f'{limit // (1024 * 1024)} MB a file may have', RULE_TOO_LARGE)
+        if not content:
+            return b''
         os.set_blocking(fd, True)
         chunks, size = [], 0
         while size <= limit:
@@ -236,8 +242,9 @@ class Sandbox:
             return None
         return Path(url2pathname(parts.path))
 
-    def read(self, url: str) -> tuple[Path, bytes]:
-        """The real path and bytes of `url`, or `Refused` (recorded as a finding)."""
+    def read(self, url: str, content: bool = True) -> tuple[Path, bytes]:
+        """The real path and bytes of `url`, or `Refused` (recorded as a finding);
+        with `content` False only the checks, no bytes read (b'')."""
         scheme = urlsplit(url).scheme.lower()
         if scheme != 'file':
             why = ('the network is never used: only files inside the project can be read'
@@ -250,7 +257,8 @@ class Sandbox:
             self.refuse(url, 'files on another machine are never read')
             raise Refused(f'refused: {url}')
         try:
-            return read_regular(path, self.roots, files=self.files, suffixes=self.style_dirs)
+            return read_regular(path, self.roots, files=self.files, suffixes=self.style_dirs,
+                                content=content)
         except Unreadable as e:
             if e.why != 'outside':
                 self.refuse(url, e.why, rule=e.rule, what=e.what)
@@ -262,8 +270,9 @@ class Sandbox:
             raise Refused(f'refused: {url}') from None
 
     def check(self, url: str) -> Path:
-        """The real path `url` names, if it may be read (`read` is what the renderer uses)."""
-        return self.read(url)[0]
+        """The real path `url` names, if it may be read (`read` is what the renderer uses).
+        Nothing is read: the fonts fontconfig opens in place are tens of MB each."""
+        return self.read(url, content=False)[0]
 
     def _shared_note(self) -> str:
         if self.source_path is not None and shared_folder(Path(self.source_path).resolve().parent):

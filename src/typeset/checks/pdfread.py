@@ -7,6 +7,7 @@ top to bottom, from 1.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ class Line:
     number: int | None = None  # body line number on its page (None: outside the type area)
     index: int = 0            # position in the document's reading order of body lines
     column: int | None = None  # 1-based column on a page set in columns (None: one column, or spanning)
+    # base and size, counted once: the rules ask for them ~5 times a line (2 s of a
+    # 700-page check). A line's glyphs are not changed once it is made.
+    _base: float | None = field(default=None, init=False, repr=False, compare=False)
+    _size: float | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -54,11 +59,15 @@ class Line:
 
     @property
     def base(self) -> float:
-        return Counter(round(g.base, 2) for g in self.glyphs).most_common(1)[0][0]
+        if self._base is None:
+            self._base = Counter(round(g.base, 2) for g in self.glyphs).most_common(1)[0][0]
+        return self._base
 
     @property
     def size(self) -> float:
-        return Counter(round(g.size, 1) for g in self.glyphs).most_common(1)[0][0]
+        if self._size is None:
+            self._size = Counter(round(g.size, 1) for g in self.glyphs).most_common(1)[0][0]
+        return self._size
 
 
 @dataclass
@@ -72,31 +81,14 @@ class Page:
     columns: list[tuple[float, float]] = field(default_factory=list)   # x ranges, when set in columns
 
 
+# Asked for every glyph about a handful of names: remembered.
+@functools.lru_cache(maxsize=256)
 def _strip_subset(name: str) -> str:
     return name.split('+', 1)[1] if re.match(r'^[A-Z]{6}\+', name) else name
 
 
 def page_lines(page, page_number: int) -> list[Line]:
-    glyphs = []
-    height = float(page.height)
-    for ch in page.chars:
-        if not ch['text'].strip():
-            continue
-        m = ch.get('matrix')
-        base = height - m[5] if m else ch['bottom']
-        glyphs.append(Glyph(ch['text'], float(ch['x0']), float(ch['x1']), float(base),
-                            float(ch['size']), _strip_subset(ch.get('fontname', '')),
-                            float(ch['top']), float(ch['bottom'])))
-    glyphs.sort(key=lambda g: (g.base, g.x0))
-    rows: list[list[Glyph]] = []
-    for g in glyphs:
-        if rows:
-            ref = rows[-1][0]
-            if abs(g.base - ref.base) <= max(2.0, 0.3 * min(g.size, ref.size)):
-                rows[-1].append(g)
-                continue
-        rows.append([g])
-    rows = _merge_raised(rows)
+    rows = _rows(list(page.glyphs))
     lines = []
     for row in rows:
         row.sort(key=lambda g: g.x0)
@@ -110,6 +102,20 @@ def page_lines(page, page_number: int) -> list[Line]:
         lines.append(Line(page_number, row[start:]))
     lines.sort(key=lambda ln: (ln.base, ln.x0))
     return lines
+
+
+def _rows(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    """Glyphs gathered by baseline, raised ones joined to the line beside them."""
+    glyphs = sorted(glyphs, key=lambda g: (g.base, g.x0))
+    rows: list[list[Glyph]] = []
+    for g in glyphs:
+        if rows:
+            ref = rows[-1][0]
+            if abs(g.base - ref.base) <= max(2.0, 0.3 * min(g.size, ref.size)):
+                rows[-1].append(g)
+                continue
+        rows.append([g])
+    return _merge_raised(rows)
 
 
 def _merge_raised(rows: list[list[Glyph]]) -> list[list[Glyph]]:
@@ -151,53 +157,23 @@ def inside(line: Line, area) -> bool:
     return top - 1 <= line.base <= bottom + 1 and line.x1 > x0 and line.x0 < x1
 
 
-@dataclass
-class _PageChars:
-    width: float
-    height: float
-    chars: list[dict]     # as pdfplumber gives them: text, x0, x1, top, bottom, size, fontname, matrix
-
-
 def _pages_of(path):
-    """The characters of each page, straight from pdfminer: pdfplumber's per-object
-    bookkeeping (colours, every attribute resolved) took 40 % of reading a 30-page report,
-    and only these few fields are used."""
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.layout import LTChar
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-    with open(path, 'rb') as f:
-        document = PDFDocument(PDFParser(f))
-        resources = PDFResourceManager(caching=True)
-        device = PDFPageAggregator(resources, laparams=None)
-        interpreter = PDFPageInterpreter(resources, device)
-        for page in PDFPage.create_pages(document):
-            x0, y0, x1, y1 = page.cropbox
-            height = y1 - y0
-            interpreter.process_page(page)
-            chars = []
-            for obj in device.get_result():
-                if isinstance(obj, LTChar):
-                    name = obj.fontname
-                    if isinstance(name, bytes):
-                        name = name.decode('latin-1')
-                    chars.append({'text': obj.get_text(), 'x0': obj.x0 - x0, 'x1': obj.x1 - x0,
-                                  'top': height - (obj.y1 - y0), 'bottom': height - (obj.y0 - y0),
-                                  'size': obj.size, 'fontname': name,
-                                  'matrix': (*obj.matrix[:5], obj.matrix[5] - y0)})
-            yield _PageChars(x1 - x0, height, chars)
+    """The glyphs of each page (`Glyph` records, white space left out), read straight
+    from the content streams (`contentstream`): pdfminer's general interpreter was 70 %
+    of verifying a 700-page document, pdfplumber's per-object bookkeeping more still."""
+    from .contentstream import pages_of
+    return pages_of(path)
 
 
-def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
+def read_pdf(path: Path | str, areas=None, columns: bool | tuple[int, float] = False) -> list[Page]:
     """Pages of a PDF with their lines; `areas(page_number)` gives each page's type area
     (x0, top, x1, bottom in pt from the top left), else page-number lines are left out.
 
     On a page set in columns, lines are split at the gutters and read column by column
     (a line across the gutters, a title, ends one band of columns and starts the next)
-    when `columns` says the style sets the body in columns (a table is not columns);
-    lines are numbered per column, and `Line.column` says which."""
+    when `columns` says the style sets the body in columns (a table is not columns): at
+    the gutters the style declares when `columns` is (count, gap), else at the white
+    found down the page; lines are numbered per column, and `Line.column` says which."""
     pages = []
     for i, p in enumerate(_pages_of(path), 1):
         lines = page_lines(p, i)
@@ -208,7 +184,10 @@ def read_pdf(path: Path | str, areas=None, columns: bool = False) -> list[Page]:
         else:
             body = [ln for ln in lines if not PAGE_NO.match(ln.text)]
         body = [ln for ln in body if not CONTINUATION.match(ln.text.strip())]
-        gutters = _gutters(body, area) if columns else []
+        if isinstance(columns, tuple) and area:
+            gutters = declared_gutters(area, *columns)
+        else:
+            gutters = _gutters(body, area) if columns else []
         if gutters:
             page.body, page.columns = _in_columns(body, gutters, area)
         else:
@@ -233,6 +212,14 @@ def _number(page: Page) -> None:
             prev = ln.base
         counters[ln.column] = (n, prev)
         ln.number = n
+
+
+def declared_gutters(area, count: int, gap: float) -> list[tuple[float, float]]:
+    """The gutters of a type area set in `count` equal columns `gap` apart (CSS
+    column-count and column-gap: the columns share what the gaps leave)."""
+    x0, _, x1, _ = area
+    width = (x1 - x0 - (count - 1) * gap) / count
+    return [(x0 + k * (width + gap) + width, x0 + (k + 1) * (width + gap)) for k in range(count - 1)]
 
 
 def _gutters(body: list[Line], area) -> list[tuple[float, float]]:
@@ -298,6 +285,71 @@ def _across(glyphs, a: float, b: float) -> bool:
     return False
 
 
+def _column_lines(page: int, by_col: dict[int, list[Glyph]]) -> list[Line]:
+    """The lines of each column, gathered again column by column: a page-wide row mixes
+    baselines that only come near each other across the gutters (a 9 pt code line beside
+    body text 1.5 pt lower), and a raised footnote reference is joined to the line of its
+    own column."""
+    out = []
+    for c, glyphs in by_col.items():
+        for row in _rows(glyphs):
+            row.sort(key=lambda g: g.x0)
+            out.append(Line(page, row, column=c + 1))
+    return out
+
+
+def _may_span(ln: Line, left: float, right: float) -> bool:
+    """A heading set across the columns stands centred on the type area or at its left
+    edge; a line at the head of any other column (the last line of a code block set apart
+    by a blank one) is that column's."""
+    size = ln.size
+    return abs(ln.x0 - left) < size or abs((ln.x0 + ln.x1) / 2 - (left + right) / 2) < 2 * size
+
+
+def _into_gutter(glyphs, a: float, b: float) -> bool:
+    """A glyph that starts inside the gutter [a, b]: column text starts at a column's left
+    edge and only hangs a mark into the gutter on its right; a centred line a hair wider
+    than a column (a byline), or a table cell, does not keep to the columns."""
+    return any(a + 1 < g.x0 < b - 1 for g in glyphs)
+
+
+def _equal_cells(row: list[Line], left: float, right: float) -> bool:
+    """Runs centred in the cells of a table across the type area in n equal columns (a
+    newspaper's table: styles/newspaper.css), for some n; code lines in the columns start
+    where their column does, and do not fall on such centres."""
+    for n in range(2, 13):
+        cell = (right - left) / n
+        if all(abs(((ln.x0 + ln.x1) / 2 - left) / cell % 1 - 0.5) * cell < 1.5 for ln in row):
+            return True
+    return False
+
+
+def _spanning_rows(body: list[Line], gutters, size: float, body_size: float,
+                   left: float, right: float) -> dict[int, float]:
+    """The lines set across the columns: id → the baseline of their row, where they are
+    read left to right (a table cell of brackets sits 0.6 pt off its row's baseline)."""
+    # A line is set across the columns when it is a headline, or runs across a gutter or
+    # into one (a byline a hair wider than a column, centred). A row of runs smaller than
+    # the body type is a table's row when they are centred in equal cells across the type
+    # area, or when one of them spans: then all of them are (nothing stands in a column
+    # beside a table set across the page, and a column's code line starts at its edge).
+    rows: list[list[Line]] = []
+    for ln in sorted(body, key=lambda ln: ln.base):
+        if rows and abs(ln.base - rows[-1][0].base) <= 2.0:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    out: dict[int, float] = {}
+    for row in rows:
+        spans = [ln for ln in row if ln.size > 1.5 * size or any(
+            _across(ln.glyphs, a, b) or _into_gutter(ln.glyphs, a, b) for a, b in gutters)]
+        small = len(row) > 1 and all(ln.size < body_size - 0.5 for ln in row)
+        if small and (spans or _equal_cells(row, left, right)):
+            spans = row
+        out.update((id(ln), row[0].base) for ln in spans)
+    return out
+
+
 def _in_columns(body: list[Line], gutters, area):
     edges = [area[0] if area else min(ln.x0 for ln in body)] + [x for g in gutters for x in g] + \
         [area[2] if area else max(ln.x1 for ln in body)]
@@ -305,25 +357,26 @@ def _in_columns(body: list[Line], gutters, area):
     pieces: list[Line] = []
     sizes = sorted(g.size for ln in body for g in ln.glyphs)
     size = sizes[len(sizes) // 2]
+    by_col: dict[int, list[Glyph]] = {}
+    # the body type: the common size of the Han characters (a page of code has more
+    # glyphs in the code's size)
+    han = sorted(g.size for ln in body for g in ln.glyphs if '\u4e00' <= g.text <= '\u9fff') or sizes
+    spanning = _spanning_rows(body, gutters, size, han[len(han) // 2], edges[0], edges[-1])
     for ln in body:
-        # a headline spans the columns even where its glyphs happen to miss the gutters
-        crosses = ln.size > 1.5 * size or any(_across(ln.glyphs, a, b) for a, b in gutters)
-        if crosses:
+        if id(ln) in spanning:
             ln.column = None
             pieces.append(ln)
             continue
-        by_col: dict[int, list[Glyph]] = {}
         for g in ln.glyphs:
-            # by where the glyph starts: a mark hanging into the gutter belongs to its line
+            # by where the glyph starts: a mark hanging into the gutter (or code running
+            # over it) belongs to the column on its left
             start = g.x0 + 0.5
-            c = next((k for k, (a, b) in enumerate(columns) if start < b or k == len(columns) - 1), 0)
+            c = max((k for k, (a, b) in enumerate(columns) if a <= start), default=0)
             by_col.setdefault(c, []).append(g)
-        for c, gs in by_col.items():
-            piece = Line(ln.page, gs, column=c + 1)
-            pieces.append(piece)
+    pieces += _column_lines(body[0].page if body else 0, by_col)
     # A short heading between two bands of columns (column-span: all) may not reach across
     # a gutter: it is alone on its baseline, set apart above and below.
-    pieces.sort(key=lambda ln: ln.base)
+    pieces.sort(key=lambda ln: (spanning.get(id(ln), ln.base), ln.x0))
     gaps = sorted(b.base - a.base for a, b in zip(pieces, pieces[1:]) if b.base - a.base > 2)
     pitch = gaps[len(gaps) // 2] if gaps else 0
     for ln in pieces:
@@ -333,7 +386,7 @@ def _in_columns(body: list[Line], gutters, area):
         same = [o.base for o in pieces if o.column == ln.column and o is not ln]
         above = min((ln.base - b for b in same if b < ln.base), default=1e9)
         below = min((b - ln.base for b in same if b > ln.base), default=1e9)
-        if alone and above > 1.4 * pitch and below > 1.1 * pitch:
+        if alone and above > 1.4 * pitch and below > 1.1 * pitch and _may_span(ln, edges[0], edges[-1]):
             ln.column = None
     # reading order: bands split by lines across the gutters; in a band, column by column
     ordered: list[Line] = []

@@ -10,20 +10,26 @@ set as a newspaper: up to 7).
 A multi-column box that declares its line pitch,
 
     main.body { column-count: 7; --column-grid: 16.5pt; }
-    h3 { --column-stretch: 2; }
+    h3 { --column-stretch: 1; }
 
 is laid out here instead, band by band (a band: the columns between two spanning blocks):
 
 1. one trial at the full height left on the page tells whether the band fits at all
-   (and how tall the footnotes it calls are); if not, the columns are filled to the
-   page foot as WeasyPrint does, and the rest continues on the next page;
+   (and how tall the footnotes it calls are); if not, its columns end level at the
+   page foot (or a line or two above it), at a place from which what they carry over
+   can end level on the next page, and the rest continues there;
 2. otherwise a search for column heights in whole pitches at which the band fits with
    its column bottoms at most one line apart (two, three, when the rules of breaking
-   allow no better): each column B, B − 1 or B − 2 lines for a bottom line B, laid out
-   for real and memoised; a column left short may be made up with lines of white at
-   its 小标题 (``--column-stretch``), as a newspaper's make-up man does;
+   allow no better): each column B, B − 1 or B − 2 lines (B − 3 within three) for a
+   bottom line B, laid out for real and memoised; a column left short may be made up
+   with lines of white at its 小标题 (``--column-stretch``: under it, so that it
+   stands centred in its white), by setting paragraphs a line longer or shorter (拉行,
+   缩行; a paragraph so set stays so in the next column it runs into), as a last
+   resort by a blank line between two paragraphs (段间加空), as a make-up man does;
 3. a banner (a spanning block with ``break-after: avoid``) whose band cannot start under
-   it goes to the next page with the band.
+   it goes to the next page with the band;
+4. on the page the report ends on, the whole lines left over are opened over and under
+   its banners (``_Multicol.fill``), so that the page is full (撑满).
 
 The same module drops a 转版 note (a margin box with ``--only-if-continued``) on the last
 page, which CSS cannot select. Boxes without ``--column-grid`` go to WeasyPrint's own
@@ -31,6 +37,7 @@ function untouched; the patches are installed by ``typeset.cjk.install`` for Wea
 70.x only, and ``install`` refuses a WeasyPrint without the functions it replaces.
 """
 from math import ceil
+from typing import NamedTuple
 
 from . import breaker
 from .settings import _length, _tokens
@@ -38,19 +45,27 @@ from .settings import _length, _tokens
 GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 # The passes of the balancing search: (the text may end before the last column, column
-# bottoms within so many lines, columns that may have a paragraph a line longer or
-# shorter, the fewest lines of a paragraph at a column foot[, bands of at most so many
-# lines]). White at a 小标题 first, then a paragraph loosened or tightened, then a
-# paragraph's first line alone at the foot of a column (indented, it reads as the start
-# of a paragraph; the last line alone at a column head, widows, stays refused), as a
+# bottoms within so many lines, paragraphs that may be set a line longer or shorter,
+# the fewest lines of a paragraph at a column foot, a blank line between two paragraphs
+# of a column[, bands of at most so many lines]). White at a 小标题 first, then a
+# paragraph loosened or tightened, then a paragraph's first line alone at the foot of a
+# column (indented, it reads as the start of a paragraph; the last line alone at a
+# column head, widows, stays refused), then a blank line between two paragraphs, as a
 # page editor makes up a short column before he lets the columns end apart.
 # A band of a few short lines (a lead-in of one- to three-line paragraphs that widows
 # and orphans keep whole) ends level in fewer columns before it ends apart in all.
 SHORT_BAND = 4          # lines
-PASSES = ((False, 1, 0, None), (False, 1, 1, None), (False, 1, 2, None),
-          (True, 1, 0, None, SHORT_BAND), (False, 1, 0, 1), (False, 2, 0, None),
-          (False, 3, 0, None), (True, 1, 0, None), (True, 2, 0, None))
+PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
+          (False, 1, 2, None, False), (True, 1, 0, None, False, SHORT_BAND),
+          (False, 1, 0, 1, False), (False, 1, 0, None, True), (False, 1, 1, None, True),
+          (False, 1, 0, 1, True), (False, 1, 1, 1, True), (False, 2, 0, None, False),
+          (False, 2, 0, 1, True), (False, 3, 0, None, False), (False, 3, 0, 1, True),
+          (True, 1, 0, None, False), (True, 2, 0, None, False))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
+LOOK_AHEAD = 3          # places a band running on to the next page may end, tried
+FILL_MOST = 4           # lines of white page fill opens at one place at most
+FILL_HEAD = 2           # page fill: lines more under the headline block at most
+FILL_SHARE = 0.25       # page fill: spare lines at most this share of the page's
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
 
@@ -175,6 +190,7 @@ class _Multicol:
         # Where the first group resumes: inside a band (its children count from 0), or
         # inside a spanning block.
         first = skip_stack[next(iter(skip_stack))] if skip_stack else None
+        starts_here = skip_stack is None
         y = box.content_box_y()
         children, margins, resume, break_page = [], [], None, False
         for index, group in groups:
@@ -219,7 +235,45 @@ class _Multicol:
                 skip, = band_resume.keys()
                 resume = {index + skip: band_resume[skip]}
                 break
+        if resume is None and not break_page:
+            y += self.fill(children, y, starts_here)
         return self.finish(children, y, margins, resume, break_page)
+
+    def fill(self, children, y, starts_here):
+        """The page the report ends on, filled (撑满): the whole lines left above the
+        page foot (and the public-service strip) opened as white at the page's display
+        places, as a page editor spaces out a page the copy does not quite fill: over
+        and under every banner alike, so that it stands centred in its white and all
+        stand alike, a line at every side in turn, at most FILL_MOST at one place; up to
+        FILL_HEAD lines more go under the headline block, a line left stays at the foot. Never
+        inside a band: its columns stay as they were balanced.
+        A page the report leaves well short (more spare lines than FILL_SHARE of the
+        page's) has room for another item: it stays as it is. Returns the height added."""
+        spare = int(self.available(y) / self.pitch + 1e-6)
+        page = self.context.page_bottom - self.containing_block.content_box_y()
+        if not children or spare < 1 or spare > FILL_SHARE * page / self.pitch:
+            return 0
+        # a banner's two sides (one at the head of a page it does not start, or at the
+        # foot of the report); the top of the page the report starts on is under the
+        # headline block
+        sides = [[k + under for under in (0, 1)
+                  if (k + under or starts_here) and k + under < len(children)]
+                 for k, child in enumerate(children) if not child.is_column]
+        opened, each = {}, sum(len(places) for places in sides)
+        for _ in range(FILL_MOST):
+            if not each or spare < each:
+                break   # a line at every side of every banner, or none: they stay alike
+            for place in (place for places in sides for place in places):
+                opened[place] = opened.get(place, 0) + 1
+            spare -= each
+        if starts_here:
+            opened[0] = opened.get(0, 0) + min(spare, FILL_HEAD)
+        shift = 0
+        for k, child in enumerate(children):
+            shift += opened.get(k, 0) * self.pitch
+            if shift:
+                child.translate(dy=shift)
+        return sum(opened.values()) * self.pitch
 
     def finish(self, children, y, margins, resume, break_page):
         from weasyprint.layout.column import _report_footnotes
@@ -259,14 +313,10 @@ class _Multicol:
         """Lay out one band of columns from `top`; return (column boxes, resume_at)."""
         fits, consumed = self.fit_full_height(children, top, skip_stack)
         full = self.available(top)
-        if not fits:
-            heights, white = [full] * self.count, [0] * self.count
-        else:
-            heights, white, orphans = self.balanced_heights(children, top, full, skip_stack,
-                                                            consumed)
-            with _orphans(children, orphans):
-                return self.place(children, top, heights, white, skip_stack, page_is_empty)
-        return self.place(children, top, heights, white, skip_stack, page_is_empty)
+        heights, white, orphans, gaps = self.balanced_heights(
+            children, top, full, skip_stack, consumed, runs_on=not fits)
+        with _orphans(children, orphans):
+            return self.place(children, top, heights, white, skip_stack, page_is_empty, gaps)
 
     def fit_full_height(self, children, top, skip_stack):
         """A trial at the full height: does the band fit on the page? Footnotes the band
@@ -280,91 +330,29 @@ class _Multicol:
                 continue
             return resume is None and max(consumed or [0]) <= height + 0.01, consumed
 
-    def balanced_heights(self, children, top, full, skip_stack, consumed):
+    def balanced_heights(self, children, top, full, skip_stack, consumed, runs_on=False):
         """Column heights in whole pitches at which the band fits with its column bottoms
-        at most one line apart, or as few lines apart as the rules of breaking allow, and
-        the lines of white to open in each column; as two lists.
-
-        A search over the bottom line B (from the smallest that holds the band) and, for
-        each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
-        within the tolerance of B (a heading kept with its text, widows, orphans) cuts
-        the branch, unless it can be brought down by opening a line of white at its
-        小标题 (``--column-stretch``: a heading's 占行 grows by a line, as a newspaper
-        makes up a short column), or, in a later pass, by setting one of its paragraphs
-        a line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks,
-        never a loose line or a 孤字). Each column is laid out once per start, height
-        and paragraph so set (memoised), so the search costs a few layouts of the band,
-        not one per combination."""
+        at most one line apart, or as few lines apart as the rules of breaking allow, the
+        lines of white to open in each column, the orphans and whether white may open
+        between paragraphs (as `_Balance.solve`). With `runs_on`, the band does not fit
+        on the page: its columns end level at the page foot, or a line or two above it,
+        and the rest runs on to the next page."""
         pitch, count = self.pitch, self.count
-        lines = max(1, ceil(sum(consumed) / pitch / count - 1e-6))
+        total = sum(consumed) / pitch
         most = int(full // pitch + 1e-6)
-        memo, budget, found_changes, orphans = {}, [0], {}, [None]
-
-        def column(start, height, hint=None):
-            key = (_frozen(start), height, hint, orphans[0])
-            if key not in memo:
-                if budget[0] <= 0:
-                    raise _OverBudget
-                budget[0] -= 1
-                with _loosened([hint]), _orphans(children, orphans[0]):
-                    resume, used, _, stretch, laid = self.trial(
-                        children, top, [height * pitch], start, page_is_empty=False)
-                # nothing placed: no column of this height can start here
-                memo[key] = ((resume, used[0] / pitch, stretch[0], laid[0]) if used
-                             else (start, None, 0, None))
-            return memo[key]
-
-        def changes(start, height):
-            key = (_frozen(start), height, orphans[0])
-            if key not in found_changes:
-                found_changes[key] = _line_changes(column(start, height)[3])
-            return found_changes[key]
-
-        def search(start, left, bottom, tolerance, fewer, loosen):
-            """Heights for the `left` last columns from `start`, or None; with `fewer`,
-            the text may end before the last column (a band too short for all); with
-            `loosen`, so many columns may have a paragraph set a line longer or shorter."""
-            for height in (bottom, bottom - 1, bottom - 2):
-                if height < 1:
-                    break
-                hints = [None] + (changes(start, height) if loosen else [])
-                for hint in hints:
-                    resume, used, stretch, _ = column(start, height, hint)
-                    if used is None:
-                        continue
-                    white = max(0, min(stretch, round(bottom - used)))
-                    if not bottom - tolerance - 0.01 <= used + white <= bottom + 0.01:
-                        continue
-                    here = [(height, white, hint)]
-                    if resume is None:
-                        if left == 1 or fewer:
-                            return here + [(height, 0, None)] * (left - 1)
-                        continue
-                    if left > 1 and (rest := search(resume, left - 1, bottom, tolerance,
-                                                    fewer, loosen - (hint is not None))):
-                        return here + rest
-            return None
-
-        # Every column filled, as level as the rules allow; else a short band (a few
-        # lines of lead-in, widows and orphans kept) in as many columns as it can fill.
-        # Each pass may lay out SEARCH_BUDGET new columns: a band whose breaks cannot
-        # end level would otherwise be searched through (hundreds of layouts).
-        for fewer, tolerance, loosen, orphans[0], *short in PASSES:
-            budget[0] = SEARCH_BUDGET
-            try:
-                for bottom in range(lines, min(most, lines + 3, *short) + 1):
-                    found = search(skip_stack, count, bottom, tolerance, fewer, loosen)
-                    if found:
-                        # the paragraphs set a line longer or shorter stay so: the
-                        # columns are laid out for real with them, and any later
-                        # layout of the page finds them so
-                        _loosened([hint for _, _, hint in found]).keep()
-                        return ([h * pitch for h, _, _ in found], [w for _, w, _ in found],
-                                orphans[0])
-            except _OverBudget:
-                continue
+        balance = _Balance(self, children, top, most)
+        found = balance.solve(skip_stack, total, runs_on)
+        if found:
+            heights, white, hints, orphans, gaps = found
+            # the paragraphs set a line longer or shorter stay so: the columns are laid
+            # out for real with them, and any later layout of the page finds them so
+            _loosened(hints).keep()
+            return [h * pitch for h in heights], white, orphans, gaps
+        if runs_on:     # filled to the foot as WeasyPrint fills them
+            return [full] * count, [0] * count, None, False
+        lines = max(1, ceil(total / count - 1e-6))
         return self.smallest_common_height(children, top, full, skip_stack, lines, most) + (
-            None,)
+            None, False)
 
     def smallest_common_height(self, children, top, full, skip_stack, lines, most):
         """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
@@ -401,7 +389,7 @@ class _Multicol:
                 break
             laid.append(new)
             consumed.append(_last_line_bottom(new) - top)
-            stretch.append(len(_stretchable(new)))
+            stretch.append((len(_openings(new)), len(_openings(new, gaps=True))))
             if resume is None:
                 break
         area = context.current_footnote_area
@@ -411,7 +399,7 @@ class _Multicol:
             context.excluded_shapes.pop()
         return resume, consumed, footnotes, stretch, laid
 
-    def place(self, children, top, heights, white, skip_stack, page_is_empty):
+    def place(self, children, top, heights, white, skip_stack, page_is_empty, gaps=False):
         """The real layout of the band's columns, column i ending heights[i] below top,
         with white[i] lines opened at its 小标题."""
         from weasyprint.layout.block import block_box_layout
@@ -425,7 +413,7 @@ class _Multicol:
             if new is None:
                 return (columns or None), resume
             resume = after
-            _open_white(new, white[i], self.pitch)
+            _open_white(new, white[i], self.pitch, gaps)
             columns.append(new)
             if resume is None:
                 break
@@ -433,6 +421,177 @@ class _Multicol:
         for column in columns:
             column.height = tallest
         return columns, resume
+
+
+class _Balance:
+    """The balancing search of one band (`_Multicol.balanced_heights`).
+
+    A search over the bottom line B (from the smallest that holds the band) and, for
+    each column in turn, a height of B, B − 1 or B − 2 lines (B − 3 when the bottoms
+    may stand three apart); a column that cannot end
+    within the tolerance of B (a heading kept with its text, widows, orphans) cuts the
+    branch, unless it is made up (PASSES): white under its 小标题, a paragraph set a
+    line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks, never a
+    loose line or a 孤字; it stays so in the columns it runs on into), a paragraph's
+    first line alone at its foot, a blank line between two paragraphs. Each column is
+    laid out once per start, height and paragraphs so set (memoised), so the search
+    costs a few layouts of the band, not one per combination.
+
+    A band that runs on to the next page ends level at the page foot at a place from
+    which what it leaves for the next page can end level there too (LOOK_AHEAD such
+    places tried): a few lines of a paragraph carried over, widows kept, may not."""
+
+    def __init__(self, multicol, children, top, most):
+        self.multicol, self.children, self.top, self.most = multicol, children, top, most
+        self.pitch, self.count = multicol.pitch, multicol.count
+        self.memo, self.found_changes, self.ahead = {}, {}, {}
+        self.budget, self.orphans = 0, None
+
+    def column(self, start, height, hints=()):
+        """The column from `start` at `height` lines, the paragraphs of `hints` set a
+        line longer or shorter: (resume, lines used, lines of white it may open without
+        and with a blank line between paragraphs, the column as laid out, the hints that
+        still concern the columns after it)."""
+        pitch = self.pitch
+        key = (_frozen(start), height, hints, self.orphans)
+        if key not in self.memo:
+            if self.budget <= 0:
+                raise _OverBudget
+            self.budget -= 1
+            with _loosened(hints), _orphans(self.children, self.orphans):
+                resume, used, _, stretch, laid = self.multicol.trial(
+                    self.children, self.top, [height * pitch], start, page_is_empty=False)
+            # nothing placed: no column of this height can start here
+            self.memo[key] = ((resume, used[0] / pitch, stretch[0], laid[0],
+                               _running_on(laid[0], hints)) if used
+                              else (start, None, (0, 0), None, hints))
+            # a column that ended short of its height ends there at any height down to
+            # its last line: the same layout
+            if used:
+                for lower in range(ceil(used[0] / pitch - 0.01), height):
+                    self.memo.setdefault(key[:1] + (lower,) + key[2:], self.memo[key])
+        return self.memo[key]
+
+    def changes(self, start, height, hints):
+        key = (_frozen(start), height, hints, self.orphans)
+        if key not in self.found_changes:
+            taken = {text for text, _ in hints}
+            self.found_changes[key] = [
+                tuple(sorted(hints + (change,)))
+                for change in _line_changes(self.column(start, height, hints)[3])
+                if change[0] not in taken]
+        return self.found_changes[key]
+
+    def solve(self, start, total, runs_on, hints=(), level=False):
+        """(heights in lines, lines of white, paragraph hints, orphans, gaps) for the
+        band from `start`, `total` lines long, or None. Each pass may lay out
+        SEARCH_BUDGET new columns: a band whose breaks cannot end level would otherwise
+        be searched through (hundreds of layouts). With `level`, only a band that ends
+        level will do."""
+        lines = max(1, ceil(total / self.count - 1e-6))
+        for fewer, tolerance, loosen, orphans, gaps, *short in PASSES:
+            # a band that runs on fills its columns; one looked ahead at must end level
+            if fewer and (runs_on or level and not short) or tolerance > 1 and level:
+                continue
+            self.budget, self.orphans = SEARCH_BUDGET, orphans
+            bottoms = (range(self.most, self.most - 3, -1) if runs_on
+                       else range(lines, min(self.most, lines + 3, *short) + 1))
+            try:
+                for bottom in bottoms:
+                    found = self.search(start, self.count, bottom, _Pass(
+                        tolerance, fewer, loosen, gaps, runs_on, total), hints)
+                    if found:
+                        return ([h for h, _, _ in found], [w for _, w, _ in found],
+                                [hint for _, _, active in found for hint in active],
+                                orphans, gaps)
+            except _OverBudget:
+                continue
+        return None
+
+    def search(self, start, left, bottom, p, hints=(), done=0):
+        """Heights for the `left` last columns from `start`, or None; with `p.fewer`,
+        the text may end before the last column (a band too short for all); with
+        `p.loosen`, so many paragraphs may be set a line longer or shorter. `done`: the
+        lines of the band the columns before took; what is left must still be able to
+        end level in the columns left (a few lines' play: a blank line before a heading
+        is lost at a column foot, white may be opened, paragraphs set longer)."""
+        rest, play = p.total - done, 2 + len(hints) + p.loosen
+        if not (p.fewer or p.runs_on) and not (
+                left * (bottom - p.tolerance - 2) - play <= rest <= left * bottom + play):
+            return None
+        for height in range(bottom, bottom - max(2, p.tolerance) - 1, -1):
+            if height < 1:
+                break
+            for active in [hints] + (self.changes(start, height, hints) if p.loosen else []):
+                resume, used, stretch, _, live = self.column(start, height, active)
+                if used is None:
+                    continue
+                white = max(0, min(stretch[p.gaps], round(bottom - used)))
+                if not bottom - p.tolerance - 0.01 <= used + white <= bottom + 0.01:
+                    continue
+                here = [(height, white, active)]
+                if left == 1 and p.runs_on and resume is not None:
+                    if self.level_after(resume, live):
+                        return here
+                    continue
+                if resume is None:
+                    if left == 1 or p.fewer:
+                        return here + [(height, 0, ())] * (left - 1)
+                    continue
+                if left > 1 and (rest := self.search(
+                        resume, left - 1, bottom, p._replace(loosen=p.loosen - (active != hints)),
+                        live, done + used)):
+                    return here + rest
+        return None
+
+    def level_after(self, start, hints):
+        """Whether what a band leaves for the next page from `start` can end level
+        there: a band that fills the next page too can; one shorter is balanced here, in
+        columns as tall as this page's type area (the next page's is not known yet: it
+        differs by its 上接 note)."""
+        key = (_frozen(start), hints)
+        if key not in self.ahead:
+            if len(self.ahead) >= LOOK_AHEAD:
+                return True
+            multicol = self.multicol
+            page = int((multicol.context.page_bottom
+                        - multicol.containing_block.content_box_y()) / self.pitch)
+            saved = self.budget, self.orphans, self.most
+            self.budget, self.orphans, self.most = SEARCH_BUDGET, None, page
+            try:
+                with _loosened(hints):
+                    resume, consumed, _, _, _ = multicol.trial(
+                        self.children, self.top, [page * self.pitch] * self.count,
+                        start, page_is_empty=False)
+                self.ahead[key] = resume is not None or bool(self.solve(
+                    start, sum(consumed) / self.pitch, runs_on=False, hints=hints, level=True))
+            finally:
+                self.budget, self.orphans, self.most = saved
+        return self.ahead[key]
+
+
+class _Pass(NamedTuple):
+    tolerance: int
+    fewer: bool
+    loosen: int
+    gaps: bool
+    runs_on: bool
+    total: float
+
+
+def _running_on(column, hints):
+    """The hints whose paragraphs run on past the column: a paragraph that ends in it
+    concerns the columns after it no more (so they share their layouts)."""
+    if not hints or column is None:
+        return hints
+    from .pagefill import _lines, _text_leaves
+    ended = set()
+    for line in _lines(column, []):
+        for leaf in _text_leaves(line):
+            para, place = getattr(leaf, '_cjk_para', None), getattr(leaf, '_cjk_line', None)
+            if para is not None and place is not None and place[0] == place[1] - 1:
+                ended.add(para[0])
+    return tuple(hint for hint in hints if hint[0] not in ended)
 
 
 def _line_changes(column):
@@ -443,7 +602,7 @@ def _line_changes(column):
     from .pagefill import candidates
     # every line of a short column's paragraph spaced up to the limit is dearer than a
     # 孤字 to page fill, and still what a newspaper does before it leaves columns apart
-    longer, shorter, inner = candidates(column, whole=True, limit=breaker.COST_LOOSE)
+    longer, shorter, inner = candidates(column, limit=breaker.COST_LOOSE)
     changes = sorted(longer + shorter + inner[:1])[:LINE_CHANGES]
     return [(text, lines) for _, text, lines in changes]
 
@@ -526,43 +685,52 @@ def _last_line_bottom(column):
     return bottom
 
 
-def _stretchable(column):
-    """The column's blocks that may take lines of white (``--column-stretch: N``), each
-    repeated as many times as it may take lines; a block at the head of the column takes
-    two at most (one under it and one above: more, and a hole shows)."""
-    out = []
+def _openings(column, gaps=False):
+    """Where a column may take lines of white, in the order it takes them, as (index of
+    a block in the column's flow, whether the white goes under it rather than above).
+
+    A 小标题 (``--column-stretch: N``) in mid-column has its house white above it, the
+    blank line before it; make-up white goes under it, so that it stands centred in its
+    white (占三行), never two blank lines at one place. At the head of a column it has
+    lost the house white: the first line goes above it (it stands where a heading
+    in mid-column stands), then under it. The first line at every heading in turn, then
+    the second: white is spread before it is piled up. With `gaps`, last, one blank
+    line between two paragraphs (段间加空), the gap nearest the middle of the column: a
+    make-up man's last resort before he leaves columns apart."""
     flow = [child for child in column.children if child.is_in_normal_flow()]
+    rounds = []
     for k, child in enumerate(flow):
-        tokens = _tokens(child.style, STRETCH_PROPERTY)
-        if tokens and tokens[0].type == 'number' and tokens[0].is_integer:
-            out.extend([child] * max(0, min(tokens[0].int_value, 2 if k == 0 else 99)))
+        lines = _stretch_of(child)
+        places = ([(k, False)] if k == 0 and lines else []) + [(k, True)] * lines
+        for r, place in enumerate(places):
+            if len(rounds) <= r:
+                rounds.append([])
+            rounds[r].append(place)
+    out = [place for places in rounds for place in places]
+    if gaps:
+        between = [k for k in range(1, len(flow)) if not (
+            _stretch_of(flow[k]) or _stretch_of(flow[k - 1])
+            or flow[k - 1].style['break_after'] in ('avoid', 'avoid-page'))]
+        if between:
+            middle = column.position_y + (_last_line_bottom(column) - column.position_y) / 2
+            k = min(between, key=lambda k: abs(flow[k].position_y - middle))
+            out.append((k, False))
     return out
 
 
-def _open_white(column, lines, pitch):
-    """Open `lines` lines of white in a column, at its stretchable blocks in turn: above
-    one, or, when it heads the column, first under it (a heading at the head of a column
-    stands level with its neighbours) and then above it. The column's breaks stay as they are: its content only
-    moves down, whole lines, on the grid."""
+def _stretch_of(block):
+    tokens = _tokens(block.style, STRETCH_PROPERTY)
+    if tokens and tokens[0].type == 'number' and tokens[0].is_integer:
+        return max(0, tokens[0].int_value)
+    return 0
+
+
+def _open_white(column, lines, pitch, gaps=False):
+    """Open `lines` lines of white in a column at its openings (`_openings`). The
+    column's breaks stay as they are: its content only moves down, whole lines, on the
+    grid."""
     flow = [child for child in column.children if child.is_in_normal_flow()]
-    stretchable = _stretchable(column)
-    opened = {}
-    for n in range(lines):
-        block = _nth_opening(stretchable, n)
-        k = flow.index(block)
-        # at the head of a column: the first line under the heading, the second above
-        # it, so that it stands centred in its white (占三行)
-        under = k == 0 and not opened.get(k)
-        opened[k] = opened.get(k, 0) + 1
+    for k, under in _openings(column, gaps)[:lines]:
         for child in flow[k + 1 if under else k:]:
             child.translate(dy=pitch)
         column.height += pitch
-
-
-def _nth_opening(stretchable, n):
-    """The block that takes the n-th line of white: the first line at every stretchable
-    block in turn, then the second, so white is spread before it is piled up."""
-    distinct = list(dict.fromkeys(stretchable))
-    rounds = [[b for b in distinct if stretchable.count(b) > r] for r in range(len(stretchable))]
-    flat = [b for r in rounds for b in r]
-    return flat[n]

@@ -20,6 +20,7 @@ import importlib
 import itertools
 import io
 import sys
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -28,14 +29,15 @@ SUPPORTED = ((70,), (71,))  # >=70,<71, as pinned in pyproject.toml
 
 
 def import_weasyprint():
-    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library`.
+    """`import weasyprint`, without the 0.14–0.32 s of `ctypes.util.find_library` and the
+    0.1–0.15 s of cffi parsing WeasyPrint's C declarations.
 
     WeasyPrint's ``_dlopen`` (``text/ffi.py``) tries several names per library; for each
     miss cffi calls ``ctypes.util.find_library``, which runs ``ldconfig``, ``gcc`` and
     ``ld`` (22 lookups, 16 misses, for 7 libraries). With the lookup answering "not
     found", the same libraries load under their sonames (``libpango-1.0.so.0``…), which
     the list also holds. On a system where only the lookup finds them, the import is
-    simply done again the slow way.
+    simply done again the slow way. The declarations come parsed (see `_declared_ffi`).
     """
     if 'weasyprint' in sys.modules:
         return sys.modules['weasyprint']
@@ -44,28 +46,141 @@ def import_weasyprint():
     import warnings
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
-    # Nothing imported is garbage: collecting during the import only costs (~10 %).
+    # Nothing imported is garbage: collecting during the import only costs (~10 %), and
+    # so would the first collection after it, over every object the import made. They
+    # are frozen instead (as the warm renderer freezes everything before its first build).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        # _dlopen prints an installation hint before it gives up; not ours to show here.
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-            warnings.filterwarnings('ignore', message='No fonts configured')
-            import weasyprint.text.ffi  # noqa: F401
-    except OSError:
-        for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
-            del sys.modules[name]
+        for declared in (True, False):
+            try:
+                # _dlopen prints an installation hint before it gives up; not ours to show here.
+                with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                        _declarations_parsed(declared), imported_when_used(IMPORTED_WHEN_USED):
+                    warnings.filterwarnings('ignore', message='No fonts configured')
+                    import weasyprint.text.ffi  # noqa: F401
+                break
+            except _OtherDeclarations:
+                _forget_weasyprint()  # then with cffi parsing them, as WeasyPrint does
+            except OSError:
+                _forget_weasyprint()
+                break
     finally:
         ctypes.util.find_library = lookup
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), imported_when_used(IMPORTED_WHEN_USED):
             # Expected: the configuration is empty on purpose, fonts come from @font-face.
             warnings.filterwarnings('ignore', message='No fonts configured')
             import weasyprint
     finally:
+        gc.freeze()
         if collecting:
             gc.enable()
     return weasyprint
+
+
+# What ``pdf/fonts.py`` imports and a build with HarfBuzz-Subset never runs: fontTools'
+# subsetter (WeasyPrint's fallback without it) and the variable-font instancer, with the
+# names it takes from them. Importing them is 0.045 s, a tenth of a fresh build's imports.
+IMPORTED_WHEN_USED = {'fontTools.subset': (), 'fontTools.varLib.instancer': ('instantiateVariableFont',)}
+
+
+class _ImportedWhenUsed(types.ModuleType):
+    """Stands for a module until something of it is used, then imports it."""
+
+    def __getattr__(self, attribute):
+        if attribute.startswith('__'):  # the import system asking (__path__ …): not a use
+            raise AttributeError(attribute)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _calls_into(module: str, name: str):
+    def function(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    function.__name__ = function.__qualname__ = name
+    return function
+
+
+@contextlib.contextmanager
+def imported_when_used(modules: dict[str, tuple[str, ...]]):
+    """While the block runs, each of `modules` that is not imported yet is a stand-in
+    that imports the real module when something of it is first used; functions the block
+    takes from it by name (``from m import f``) are given as ones that call the real one.
+    Afterwards an import gets the real module."""
+    standing = {}
+    for module, names in modules.items():
+        if module not in sys.modules:
+            standing[module] = sys.modules[module] = _ImportedWhenUsed(module)
+            for name in names:
+                setattr(standing[module], name, _calls_into(module, name))
+    try:
+        yield
+    finally:
+        for module, stand_in in standing.items():
+            if sys.modules.get(module) is stand_in:
+                del sys.modules[module]
+
+
+def _forget_weasyprint():
+    for name in [m for m in sys.modules if m == 'weasyprint' or m.startswith('weasyprint.')]:
+        del sys.modules[name]
+
+
+class _OtherDeclarations(Exception):
+    """WeasyPrint declares other C functions or types than cdecl.py was made from."""
+
+
+def cdef_digest(csource: str) -> str:
+    import hashlib
+    return hashlib.blake2b(csource.encode(), digest_size=16).hexdigest()
+
+
+def _declared_ffi():
+    """A cffi FFI made from cdecl.py, the declarations of ``weasyprint/text/ffi.py``
+    parsed ahead of time (tools/make_cdecl.py), or None when it cannot be made.
+
+    cffi's in-line mode parses them with pycparser at every import (0.04 s), and parses
+    again every C type WeasyPrint names in a string (``ffi.new('hb_codepoint_t[586]')``,
+    22 on the seed, 0.1 s: each beside a typedef of every declared type). The out-of-line
+    FFI holds the same declarations as data and reads type names in C. Its `cdef` only
+    checks that WeasyPrint's declarations are the ones cdecl.py was made from."""
+    try:
+        import _cffi_backend
+
+        from . import cdecl
+
+        class DeclaredFFI(_cffi_backend.FFI):
+            def cdef(self, csource, *args, **kwargs):
+                if args or kwargs or cdef_digest(csource) != cdecl.DIGEST:
+                    raise _OtherDeclarations
+        return DeclaredFFI(cdecl.NAME, **cdecl.ARGS)
+    except Exception:  # another cffi (the data's format) or no cdecl.py: parse as usual
+        return None
+
+
+@contextlib.contextmanager
+def _declarations_parsed(declared: bool):
+    """While WeasyPrint's ffi module runs: its ``cffi.FFI()`` is the declared FFI."""
+    import cffi
+    made = _declared_ffi() if declared else None
+    if made is None:
+        yield
+        return
+    real = cffi.FFI
+    handed = []
+
+    def FFI(*args, **kwargs):  # noqa: N802  (stands for the class)
+        if handed or args or kwargs:
+            return real(*args, **kwargs)
+        handed.append(made)
+        return made
+    cffi.FFI = FFI
+    try:
+        yield
+    finally:
+        cffi.FFI = real
 
 
 def _version_tuple(version):
@@ -385,6 +500,13 @@ def _make_page_paint(original):
 
 # -- font subsets kept between builds (warm rebuilds) ---------------------------------
 
+def _stored_file(font):
+    """The font file a Font holds now, without reading it out of HarfBuzz (see
+    _make_font): what a subset replaces."""
+    return font.__dict__.get('_file_content', font.__dict__.get('file_content'))
+
+
+
 SUBSETS_KEPT = 64
 _subsets: dict[tuple, tuple] = {}
 
@@ -404,9 +526,9 @@ def _make_harfbuzz_subset(original):
             _subsets[key] = kept  # most recently used last
             self.file_content = kept[1]
             return None
-        before = self.file_content
+        before = _stored_file(self)
         original(self, to_unicode, hinting)
-        if self.file_content is not before:  # subset made (on failure WeasyPrint warned)
+        if _stored_file(self) is not before:  # subset made (on failure WeasyPrint warned)
             face = ffi.gc(harfbuzz.hb_face_reference(self.hb_face), harfbuzz.hb_face_destroy)
             _subsets[key] = (face, self.file_content)
             while len(_subsets) > SUBSETS_KEPT:
@@ -415,6 +537,44 @@ def _make_harfbuzz_subset(original):
 
     _harfbuzz_subset.__wrapped__ = original
     return _harfbuzz_subset
+
+
+# -- font files read only when embedded whole ----------------------------------------
+
+_UNREAD = object()
+
+
+def _make_font(original):
+    """``pdf/fonts.py`` ``Font.__init__`` copies the whole font file out of HarfBuzz
+    (``get_hb_object_data``: 58 MB for the seed's fonts, 0.02 s and as many page faults
+    every build, warm or not), and the subset replaces it before anything reads it. Here
+    the file is copied when it is first read: only for a font embedded whole (no glyph
+    subset made, a variable or colour font). ``pdf/stream.py`` makes the fonts."""
+    from weasyprint.pdf import fonts
+
+    class Font(original):
+        def __init__(self, pango_font, description, font_size):
+            read, fonts.get_hb_object_data = fonts.get_hb_object_data, lambda *args: _UNREAD
+            try:
+                original.__init__(self, pango_font, description, font_size)
+            finally:
+                fonts.get_hb_object_data = read
+
+        @property
+        def file_content(self):
+            data = self.__dict__.get('_file_content', _UNREAD)
+            if data is _UNREAD:
+                # The face lives as long as the font configuration, which the document holds.
+                data = self.__dict__['_file_content'] = fonts.get_hb_object_data(self.hb_face)
+            return data
+
+        @file_content.setter
+        def file_content(self, data):
+            self.__dict__['_file_content'] = data
+
+    Font.__wrapped__ = original
+    Font.__qualname__ = Font.__name__ = original.__name__
+    return Font
 
 
 # -- fonts embedded as bare CFF (issue 13, PDF size) ----------------------------------
@@ -493,6 +653,8 @@ PATCHES = [
       for module in ('preferred', 'inline', 'float', 'absolute')),
     Patch('weasyprint.text.fonts', 'FontConfiguration.add_font_face', _make_add_font_face,
           'local fonts given to fontconfig in place, not copied'),
+    Patch('weasyprint.pdf.stream', 'Font', _make_font,
+          'a font file copied out of HarfBuzz only when it is embedded whole'),
     Patch('weasyprint.pdf.fonts', 'Font._harfbuzz_subset', _make_harfbuzz_subset,
           'font subsets remembered between builds'),
     Patch('weasyprint.pdf', 'build_fonts_dictionary', _make_build_fonts_dictionary,
