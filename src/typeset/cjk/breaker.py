@@ -8,6 +8,11 @@ by dynamic programming over the break points, with the costs a Chinese typesette
 
 - a line is stretched by spacing between characters, up to 1/8 em a gap at little cost;
   beyond that the line is *loose*, which costs more than anything else;
+- before the Han spacing opens past 1/8 em, the space between Han and a Western or
+  figure run (达 1.12 万) flexes, up to 1/4 em (clreq; what autospace sets fixed), at a
+  cost: a narrow newspaper column beside a number takes it where pure Han has no room;
+- a long number may be broken after a separator between figures (8.7∶ / 41.2, a
+  thousands group), dearly: only where nothing else avoids a loose line;
 - a line is shrunk only by compressing punctuation: its line-end mark (GB/T 15834
   5.1.10) cheaply, marks inside the line at a cost (on the strict grid only marks of an
   adjacent pair or beside an opening bracket may give up their blank);
@@ -38,6 +43,9 @@ COST_MARKS_ALONE = 300_000  # a last line of marks alone (……): the character
 COST_GRID_OFF = 300         # any other stretched line on the strict grid: off its columns
 COST_SHORT_LAST = 100       # a last line of two characters
 COST_INNER_SHRINK = 20      # compressing marks inside a line (before the cubic term)
+FLEX_EM = 1 / 4             # widest space between Han and a Western or figure run, in em
+COST_FLEX = 20_000          # a line that opens that space past the Han spacing's limit
+COST_NUMBER_BREAK = 400_000  # a line broken inside a number (8.7∶ / 41.2∶50.1)
 LINE_PENALTY = 10           # per line, so that fewer lines win a tie (TeX's \linepenalty)
 
 
@@ -79,6 +87,8 @@ class Metrics:
     mark may give up at a line end; ``inner_cap``: what it may give up inside a line;
     ``gap``: 1 where justification puts space before the character (``justify.py``
     rule); ``breaks``: legal break positions, ascending, ``len(text)`` last.
+    ``flex``: 1 where that gap is between Han and a Western run (it may open to
+    FLEX_EM); ``penalty``: break position → its cost (a break inside a number).
     """
     text: str
     adv: list
@@ -91,9 +101,12 @@ class Metrics:
     # an opening mark set narrow by its blank left, per character: at a line start it
     # gets that blank back (its glyph would stand out in the margin otherwise)
     lead: list = field(default=None)
+    flex: list = field(default=None)
+    penalty: dict = field(default_factory=dict)
     starts: list = field(default=None)
     cap_sum: list = field(default=None)
     gap_sum: list = field(default=None)
+    flex_sum: list = field(default=None)
     count_sum: list = field(default=None)
     han_sum: list = field(default=None)
 
@@ -104,6 +117,7 @@ class Metrics:
         self.starts = _prefix(self.adv)
         self.cap_sum = _prefix(self.inner_cap)
         self.gap_sum = _prefix(self.gap)
+        self.flex_sum = _prefix(self.flex or [0] * n)
         # characters that count in a last line (marks don't: a last line of —— or ……
         # alone is as bad as a 孤字)
         self.count_sum = _prefix([0 if c in C.LINE_START_PROHIBITED or c in C.TWINS
@@ -116,7 +130,8 @@ class Metrics:
         paragraph's metrics would otherwise live as long as the box tree (0.14 MiB a page
         of memory with the splitter's own records). Used after that, it fails loudly."""
         for name in ('adv', 'end_cap', 'inner_cap', 'gap', 'breaks', 'lead', 'starts',
-                     'cap_sum', 'gap_sum', 'count_sum', 'han_sum'):
+                     'cap_sum', 'gap_sum', 'count_sum', 'han_sum', 'flex', 'flex_sum',
+                     'penalty'):
             setattr(self, name, None)
 
 
@@ -182,8 +197,15 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         slack = width - natural
         gaps = m.gap_sum[e] - m.gap_sum[i + 1] + more_gaps
         per_gap = slack / gaps / m.em if gaps else (0.0 if slack <= EPS else float('inf'))
-        if per_gap > LOOSE_EM * 0.98:   # a hair inside the limit: rounding of the PDF
-            loose = True
+        flex = m.flex_sum[e] - m.flex_sum[i + 1]
+        if per_gap > LOOSE_EM * 0.98 and flex:
+            plain, flexed, loose = spread(slack, gaps, flex, m.em)
+            per_gap = plain / m.em
+            if not loose:
+                extra += COST_FLEX * (1 + flexed / m.em / FLEX_EM)
+        else:
+            loose = per_gap > LOOSE_EM * 0.98   # a hair inside the limit: PDF rounding
+        if loose:
             badness = 100.0
             extra += COST_LOOSE * (1 + min(per_gap, 10.0))
         else:
@@ -191,6 +213,8 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         if m.strict_grid and slack > 0.02 * m.em:
             pure_han = m.han_sum[e] - m.han_sum[i] == e - i
             extra += COST_GRID_STRETCH if pure_han else COST_GRID_OFF
+    if j in m.penalty:
+        extra += m.penalty[j]
     if last and paragraph_end:
         count = m.count_sum[e] - m.count_sum[i]
         if count <= 1:
@@ -199,6 +223,24 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         elif count == 2:
             extra += COST_SHORT_LAST
     return (LINE_PENALTY + badness) ** 2 + extra, shrink, loose, guzi
+
+
+def spread(slack, gaps, flex, em):
+    """How ``slack`` px is spread over a line's ``gaps``, ``flex`` of them between Han
+    and a Western run: (px per other gap, px per flex gap, loose).  Evenly while every gap
+    stays within the Han limit; past it the flex gaps open first, up to FLEX_EM, the
+    others held at the limit; past that all open evenly, and the line is loose.
+    ``justify.py`` draws what the breaker weighed here."""
+    even = slack / gaps
+    limit = LOOSE_EM * 0.98 * em
+    if even <= limit or not flex:
+        return even, even, even > limit
+    plain = gaps - flex
+    room = plain * limit + flex * FLEX_EM * em
+    if slack <= room + EPS:
+        return limit, (slack - plain * limit) / flex, False
+    more = (slack - room) / gaps
+    return limit + more, FLEX_EM * em + more, True
 
 
 def break_paragraph(m: Metrics, start, first_width, measure, paragraph_end, first_gaps=0):

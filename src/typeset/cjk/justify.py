@@ -12,7 +12,7 @@ from weasyprint.formatting_structure import boxes
 
 from . import breaker
 from .. import chars as C
-from .linebreak import CJKLayout, Plan, gap_weight, plan_widths, settings_for, shape
+from .linebreak import CJKLayout, Plan, flex_gap, gap_weight, plan_widths, settings_for, shape
 
 
 def _leaves(box, out):
@@ -78,9 +78,16 @@ def justify_line(context, line, extra_width):
         # spaced out it would be loose; a heading is never letter-spaced wide, so the room
         # of the word carried over stays at the line's end.
         return
-    for (plan, index, _), weight in zip(sequence, weights):
+    # the gap after each character: between Han and a Western run it opens first
+    flexed = [1 if weight and flex_gap(a, b) else 0
+              for weight, (_, _, a), (_, _, b) in zip(weights, sequence, sequence[1:])]
+    flex_share = share
+    if any(flexed):
+        em = settings_for(line.style).cell or line.style['font_size']
+        share, flex_share, _ = breaker.spread(extra_width, total, sum(flexed), em)
+    for (plan, index, _), weight, flex in zip(sequence, weights, flexed):
         if weight and plan is not None:
-            plan.extra[index] += share * weight
+            plan.extra[index] += (flex_share if flex else share) * weight
     _shift(line, 0.0, {id(leaf) for leaf in leaves})
 
 

@@ -622,19 +622,28 @@ def _paragraph(text, style, context, settings):
     # where justify.py puts space: the same rule, so that the stretch weighed here is
     # the stretch drawn (a word joiner is no character: the gap is around it)
     gap = [0] * n
+    flex = [0] * n
     seen = []
     for k, char in enumerate(text):
         if char == C.WORD_JOINER:
             continue
         if seen:
             gap[k] = gap_weight(seen[-2] if len(seen) > 1 else None, seen[-1], char)
+            flex[k] = 1 if gap[k] and flex_gap(seen[-1], char) else 0
         seen.append(char)
-    breaks = [b for b in range(1, n) if _may_break(shaped.breaks, text, b)]
+    breaks = []
+    penalty = {}
+    for b in range(1, n):
+        if _may_break(shaped.breaks, text, b):
+            breaks.append(b)
+        elif C.number_break(text, b) and C.break_allowed(text[b - 1], text[b]):
+            breaks.append(b)
+            penalty[b] = breaker.COST_NUMBER_BREAK
     breaks.append(n)
     lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
     para.metrics = breaker.Metrics(
         text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
-        settings.strict_grid, lead)
+        settings.strict_grid, lead, flex, penalty)
     return para
 
 
@@ -653,6 +662,12 @@ def gap_weight(before, a, b):
     if a == b and a in C.TWINS:
         return 0
     return 1 if b != ' ' and (C.is_wide(a) or C.is_wide(b)) else 0
+
+
+def flex_gap(a, b):
+    """Whether the gap between adjacent ``a`` and ``b`` is between Han and a Western or
+    figure run: the space a typesetter opens first when a line must be spread wide."""
+    return (C.is_han(a) and C.is_western(b)) or (C.is_western(a) and C.is_han(b))
 
 
 def _shrink_trims(para, i, e, need):
