@@ -122,6 +122,17 @@ def is_western(char: str) -> bool:
         and char != ' ' and char != WORD_JOINER and char.isprintable()
 
 
+def break_beside_quote(before: str, after: str) -> bool:
+    """A break clreq has beside a quotation mark and UAX #14 lacks (it keeps “ ” ‘ ’,
+    of ambiguous class QU, to their neighbours): before an opening quote after Chinese
+    text (的 / “十四五”), after a closing quote before it (”时期 → ” / 时期)."""
+    if after in '“‘':
+        return is_han(before) or before in CLOSING or before in CLAUSE_END or before in SENTENCE_END
+    if before in '”’':
+        return is_han(after)
+    return False
+
+
 def break_added(before: str, after: str) -> bool:
     """A break opportunity the trade has and Unicode's line breaking (UAX #14, which the
     shaper applies) lacks: before …… after Chinese text. UAX #14 puts … in class IN, never

@@ -12,7 +12,8 @@ by dynamic programming over the break points, with the costs a Chinese typesette
   figure run (达 1.12 万) flexes, up to 1/4 em (clreq; what autospace sets fixed), at a
   cost: a narrow newspaper column beside a number takes it where pure Han has no room;
 - a long number may be broken after a separator between figures (8.7∶ / 41.2, a
-  thousands group), dearly: only where nothing else avoids a loose line;
+  thousands group), and a line beside a quotation mark (的 / “十四五”), dearly: only
+  where nothing else avoids a loose line;
 - a line is shrunk only by compressing punctuation: its line-end mark (GB/T 15834
   5.1.10) cheaply, marks inside the line at a cost (on the strict grid only marks of an
   adjacent pair or beside an opening bracket may give up their blank);
@@ -45,7 +46,11 @@ COST_SHORT_LAST = 100       # a last line of two characters
 COST_INNER_SHRINK = 20      # compressing marks inside a line (before the cubic term)
 FLEX_EM = 1 / 4             # widest space between Han and a Western or figure run, in em
 COST_FLEX = 20_000          # a line that opens that space past the Han spacing's limit
-COST_NUMBER_BREAK = 400_000  # a line broken inside a number (8.7∶ / 41.2∶50.1)
+# Breaks that Unicode's line breaking lacks, weighed dearer than every other cost but a
+# loose line, so that a text that sets well without them (every gongwen page) keeps its
+# breaks:
+COST_QUOTE_BREAK = 350_000  # beside a quotation mark (的 / “十四五”)
+COST_NUMBER_BREAK = 400_000  # inside a number (8.7∶ / 41.2∶50.1)
 LINE_PENALTY = 10           # per line, so that fewer lines win a tie (TeX's \linepenalty)
 
 

@@ -636,7 +636,12 @@ def _paragraph(text, style, context, settings):
     for b in range(1, n):
         if _may_break(shaped.breaks, text, b):
             breaks.append(b)
-        elif C.number_break(text, b) and C.break_allowed(text[b - 1], text[b]):
+        elif not C.break_allowed(text[b - 1], text[b]):
+            continue
+        elif C.break_beside_quote(text[b - 1], text[b]):
+            breaks.append(b)
+            penalty[b] = breaker.COST_QUOTE_BREAK
+        elif C.number_break(text, b):
             breaks.append(b)
             penalty[b] = breaker.COST_NUMBER_BREAK
     breaks.append(n)
@@ -665,9 +670,15 @@ def gap_weight(before, a, b):
 
 
 def flex_gap(a, b):
-    """Whether the gap between adjacent ``a`` and ``b`` is between Han and a Western or
-    figure run: the space a typesetter opens first when a line must be spread wide."""
-    return (C.is_han(a) and C.is_western(b)) or (C.is_western(a) and C.is_han(b))
+    """Whether the gap between adjacent ``a`` and ``b`` opens first when a line must be
+    spread wide, up to 1/4 em (breaker.spread): between Han and a Western or figure run,
+    and on the blank side of a mark (after ，、 set half width by 开明式, before “)
+    beside Han or a Western run; never between two marks (a compressed pair stays one)."""
+    if C.is_han(a):
+        return C.is_western(b) or b in C.BLANK_LEFT
+    if C.is_han(b):
+        return C.is_western(a) or a in C.BLANK_RIGHT
+    return (a in C.BLANK_RIGHT and C.is_western(b)) or (C.is_western(a) and b in C.BLANK_LEFT)
 
 
 def _shrink_trims(para, i, e, need):
