@@ -9,8 +9,10 @@ by dynamic programming over the break points, with the costs a Chinese typesette
 - a line is stretched by spacing between characters, up to 1/8 em a gap at little cost;
   beyond that the line is *loose*, which costs more than anything else;
 - before the Han spacing opens past 1/8 em, the space between Han and a Western or
-  figure run (达 1.12 万) flexes, up to 1/4 em (clreq; what autospace sets fixed), at a
-  cost: a narrow newspaper column beside a number takes it where pure Han has no room;
+  figure run (达 1.12 万) flexes, up to 1/4 em (clreq; what autospace sets fixed), and
+  the blank side of a mark, up to 1/2 em (a mark set half width by 开明式 gets its
+  full width back), at a cost: a narrow newspaper column takes it where pure Han has
+  no room;
 - a long number may be broken after a separator between figures (8.7∶ / 41.2, a
   thousands group), and a line beside a quotation mark (的 / “十四五”), dearly: only
   where nothing else avoids a loose line;
@@ -45,6 +47,7 @@ COST_GRID_OFF = 300         # any other stretched line on the strict grid: off i
 COST_SHORT_LAST = 100       # a last line of two characters
 COST_INNER_SHRINK = 20      # compressing marks inside a line (before the cubic term)
 FLEX_EM = 1 / 4             # widest space between Han and a Western or figure run, in em
+FLEX_MARK_EM = 1 / 2        # widest space on a mark's blank side, in em
 COST_FLEX = 20_000          # a line that opens that space past the Han spacing's limit
 # Breaks that Unicode's line breaking lacks, weighed dearer than every other cost but a
 # loose line, so that a text that sets well without them (every gongwen page) keeps its
@@ -92,8 +95,9 @@ class Metrics:
     mark may give up at a line end; ``inner_cap``: what it may give up inside a line;
     ``gap``: 1 where justification puts space before the character (``justify.py``
     rule); ``breaks``: legal break positions, ascending, ``len(text)`` last.
-    ``flex``: 1 where that gap is between Han and a Western run (it may open to
-    FLEX_EM); ``penalty``: break position → its cost (a break inside a number).
+    ``flex``: where that gap may open first, how wide (em; FLEX_EM between Han and a
+    Western run, FLEX_MARK_EM beside a mark, 0 elsewhere); ``penalty``: break position
+    → its cost (a break beside a quotation mark, inside a number).
     """
     text: str
     adv: list
@@ -112,6 +116,7 @@ class Metrics:
     cap_sum: list = field(default=None)
     gap_sum: list = field(default=None)
     flex_sum: list = field(default=None)
+    room_sum: list = field(default=None)
     count_sum: list = field(default=None)
     han_sum: list = field(default=None)
 
@@ -122,7 +127,9 @@ class Metrics:
         self.starts = _prefix(self.adv)
         self.cap_sum = _prefix(self.inner_cap)
         self.gap_sum = _prefix(self.gap)
-        self.flex_sum = _prefix(self.flex or [0] * n)
+        self.flex = self.flex or [0] * n
+        self.flex_sum = _prefix([1 if f else 0 for f in self.flex])
+        self.room_sum = _prefix(self.flex)
         # characters that count in a last line (marks don't: a last line of —— or ……
         # alone is as bad as a 孤字)
         self.count_sum = _prefix([0 if c in C.LINE_START_PROHIBITED or c in C.TWINS
@@ -136,7 +143,7 @@ class Metrics:
         of memory with the splitter's own records). Used after that, it fails loudly."""
         for name in ('adv', 'end_cap', 'inner_cap', 'gap', 'breaks', 'lead', 'starts',
                      'cap_sum', 'gap_sum', 'count_sum', 'han_sum', 'flex', 'flex_sum',
-                     'penalty'):
+                     'room_sum', 'penalty'):
             setattr(self, name, None)
 
 
@@ -204,10 +211,11 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         per_gap = slack / gaps / m.em if gaps else (0.0 if slack <= EPS else float('inf'))
         flex = m.flex_sum[e] - m.flex_sum[i + 1]
         if per_gap > LOOSE_EM * 0.98 and flex:
-            plain, flexed, loose = spread(slack, gaps, flex, m.em)
+            room = m.room_sum[e] - m.room_sum[i + 1]
+            plain, opened, loose = spread(slack, gaps, flex, room, m.em)
             per_gap = plain / m.em
             if not loose:
-                extra += COST_FLEX * (1 + flexed / m.em / FLEX_EM)
+                extra += COST_FLEX * (1 + opened)
         else:
             loose = per_gap > LOOSE_EM * 0.98   # a hair inside the limit: PDF rounding
         if loose:
@@ -230,22 +238,29 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
     return (LINE_PENALTY + badness) ** 2 + extra, shrink, loose, guzi
 
 
-def spread(slack, gaps, flex, em):
-    """How ``slack`` px is spread over a line's ``gaps``, ``flex`` of them between Han
-    and a Western run: (px per other gap, px per flex gap, loose).  Evenly while every gap
-    stays within the Han limit; past it the flex gaps open first, up to FLEX_EM, the
-    others held at the limit; past that all open evenly, and the line is loose.
+def spread(slack, gaps, flex, room, em):
+    """How ``slack`` px is spread over a line's ``gaps``, ``flex`` of which may open
+    first, together up to ``room`` em: (px per other gap, share of its opening each flex
+    gap takes, loose).  A flex gap that may open to ``cap`` em gets
+    ``plain + share * (cap * em - limit)``.  Evenly while every gap stays within the Han
+    limit; past it the flex gaps open first, each in proportion to its room, the others
+    held at the limit; past that all open evenly, and the line is loose.
     ``justify.py`` draws what the breaker weighed here."""
     even = slack / gaps
-    limit = LOOSE_EM * 0.98 * em
+    limit = spread_limit(em)
     if even <= limit or not flex:
-        return even, even, even > limit
-    plain = gaps - flex
-    room = plain * limit + flex * FLEX_EM * em
-    if slack <= room + EPS:
-        return limit, (slack - plain * limit) / flex, False
-    more = (slack - room) / gaps
-    return limit + more, FLEX_EM * em + more, True
+        return even, 0.0, even > limit
+    excess = slack - gaps * limit
+    opening = room * em - flex * limit
+    if excess <= opening + EPS:
+        return limit, excess / opening, False
+    return limit + (excess - opening) / gaps, 1.0, True
+
+
+def spread_limit(em):
+    """The widest gap between characters that is not loose (a hair inside LOOSE_EM: the
+    PDF's rounding), in px."""
+    return LOOSE_EM * 0.98 * em
 
 
 def break_paragraph(m: Metrics, start, first_width, measure, paragraph_end, first_gaps=0):

@@ -78,16 +78,19 @@ def justify_line(context, line, extra_width):
         # spaced out it would be loose; a heading is never letter-spaced wide, so the room
         # of the word carried over stays at the line's end.
         return
-    # the gap after each character: between Han and a Western run it opens first
-    flexed = [1 if weight and flex_gap(a, b) else 0
-              for weight, (_, _, a), (_, _, b) in zip(weights, sequence, sequence[1:])]
-    flex_share = share
-    if any(flexed):
+    # how wide the gap after each character may open first (breaker.spread)
+    caps = [flex_gap(a, b) if weight else 0
+            for weight, (_, _, a), (_, _, b) in zip(weights, sequence, sequence[1:])]
+    opened = 0.0
+    flex = sum(1 for cap in caps if cap)
+    if flex:
         em = settings_for(line.style).cell or line.style['font_size']
-        share, flex_share, _ = breaker.spread(extra_width, total, sum(flexed), em)
-    for (plan, index, _), weight, flex in zip(sequence, weights, flexed):
+        limit = breaker.spread_limit(em)
+        share, opened, _ = breaker.spread(extra_width, total, flex, sum(caps), em)
+    for (plan, index, _), weight, cap in zip(sequence, weights, caps):
         if weight and plan is not None:
-            plan.extra[index] += (flex_share if flex else share) * weight
+            plan.extra[index] += (share + opened * (cap * em - limit) if cap and opened
+                                  else share) * weight
     _shift(line, 0.0, {id(leaf) for leaf in leaves})
 
 

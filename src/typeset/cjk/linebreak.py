@@ -629,7 +629,7 @@ def _paragraph(text, style, context, settings):
             continue
         if seen:
             gap[k] = gap_weight(seen[-2] if len(seen) > 1 else None, seen[-1], char)
-            flex[k] = 1 if gap[k] and flex_gap(seen[-1], char) else 0
+            flex[k] = flex_gap(seen[-1], char) if gap[k] else 0
         seen.append(char)
     breaks = []
     penalty = {}
@@ -670,15 +670,18 @@ def gap_weight(before, a, b):
 
 
 def flex_gap(a, b):
-    """Whether the gap between adjacent ``a`` and ``b`` opens first when a line must be
-    spread wide, up to 1/4 em (breaker.spread): between Han and a Western or figure run,
-    and on the blank side of a mark (after ，、 set half width by 开明式, before “)
-    beside Han or a Western run; never between two marks (a compressed pair stays one)."""
-    if C.is_han(a):
-        return C.is_western(b) or b in C.BLANK_LEFT
-    if C.is_han(b):
-        return C.is_western(a) or a in C.BLANK_RIGHT
-    return (a in C.BLANK_RIGHT and C.is_western(b)) or (C.is_western(a) and b in C.BLANK_LEFT)
+    """How wide (em) the gap between adjacent ``a`` and ``b`` may open first when a line
+    must be spread wide (breaker.spread), 0 if it opens only with the others: between
+    Han and a Western or figure run 1/4 em; on the blank side of a mark (after ，、 set
+    half width by 开明式, before “) beside Han or a Western run 1/2 em; never between two
+    marks (a compressed pair stays one)."""
+    if (C.is_han(a) or C.is_western(a)) and b in C.BLANK_LEFT:
+        return breaker.FLEX_MARK_EM
+    if a in C.BLANK_RIGHT and (C.is_han(b) or C.is_western(b)):
+        return breaker.FLEX_MARK_EM
+    if (C.is_han(a) and C.is_western(b)) or (C.is_western(a) and C.is_han(b)):
+        return breaker.FLEX_EM
+    return 0
 
 
 def _shrink_trims(para, i, e, need):
