@@ -673,8 +673,11 @@ def flex_gap(a, b):
     """How wide (em) the gap between adjacent ``a`` and ``b`` may open first when a line
     must be spread wide (breaker.spread), 0 if it opens only with the others: between
     Han and a Western or figure run 1/4 em; on the blank side of a mark (after ，、 set
-    half width by 开明式, before “) beside Han or a Western run 1/2 em; never between two
-    marks (a compressed pair stays one)."""
+    half width by 开明式, before “) beside Han or a Western run 1/2 em, after a stop
+    (。, full width in every style) 1/4 em; never between two marks (a compressed pair
+    stays one)."""
+    if a in C.KAIMING_FULL and (C.is_han(b) or C.is_western(b)):
+        return breaker.FLEX_EM
     if (C.is_han(a) or C.is_western(a)) and b in C.BLANK_LEFT:
         return breaker.FLEX_MARK_EM
     if a in C.BLANK_RIGHT and (C.is_han(b) or C.is_western(b)):
