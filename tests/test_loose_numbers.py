@@ -95,5 +95,9 @@ def test_flex_gaps_open_first_and_only_past_the_han_limit():
     plain, share, loose = breaker.spread(1.5 * em, 10, 2, 0.75, em)
     assert plain == limit and not loose and 0 < share < 1
     assert abs(10 * plain + share * ((0.25 + 0.5) * em - 2 * limit) - 1.5 * em) < 1e-9
+    # past their width, up to twice it, still before the Han spacing opens (dearly)
+    plain, share, loose = breaker.spread(2.2 * em, 10, 2, 0.75, em)
+    assert plain == limit and share > 1 and not loose
+    assert breaker.COST_NUMBER_BREAK < breaker.COST_FLEX_WIDE < breaker.COST_LOOSE
     # past what they may take: loose
     assert breaker.spread(3 * em, 10, 2, 0.75, em)[2]

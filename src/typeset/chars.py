@@ -93,13 +93,13 @@ NUMBER_UNITS = frozenset('万亿%％‰℃°′″')
 
 # Separators inside a number run after which a long number may be broken in a narrow
 # measure (a typesetter's last resort before opening the Han spacing): the ratio sign of
-# 8.7∶41.2∶50.1, a colon or slash between figures. The comma of a thousands group too,
-# see ``number_break``.
-NUMBER_SEPARATORS = frozenset('∶:/／')
+# 8.7∶41.2∶50.1. The comma of a thousands group too, see ``number_break``. Not the
+# slash, which never ends a line (GB), nor the colon of a time (10:30).
+NUMBER_SEPARATORS = frozenset('∶')
 
 
 def number_break(text: str, b: int) -> bool:
-    """Whether a number run may be broken before text[b]: after a separator between
+    """Whether a number run may be broken before text[b]: after a ratio sign between
     figures (8.7∶ / 41.2), or after the comma of a thousands group (1,234, / 567). Not a
     break of Unicode's line breaking (UAX #14 keeps a number whole); the breaker takes one
     only at a cost, where no other breaks avoid a loose line."""

@@ -13,7 +13,7 @@ by dynamic programming over the break points, with the costs a Chinese typesette
   the blank side of a mark, up to 1/2 em (a mark set half width by 开明式 gets its
   full width back), at a cost: a narrow newspaper column takes it where pure Han has
   no room;
-- a long number may be broken after a separator between figures (8.7∶ / 41.2, a
+- a long number may be broken after a ratio sign between figures (8.7∶ / 41.2, a
   thousands group), and a line beside a quotation mark (的 / “十四五”), dearly: only
   where nothing else avoids a loose line;
 - a line is shrunk only by compressing punctuation: its line-end mark (GB/T 15834
@@ -54,6 +54,9 @@ COST_FLEX = 20_000          # a line that opens that space past the Han spacing'
 # breaks:
 COST_QUOTE_BREAK = 350_000  # beside a quotation mark (的 / “十四五”)
 COST_NUMBER_BREAK = 400_000  # inside a number (8.7∶ / 41.2∶50.1)
+# and a line whose flex gaps open past their width, up to twice it (的 118.2%、), the
+# last resort before opening the Han spacing
+COST_FLEX_WIDE = 450_000
 LINE_PENALTY = 10           # per line, so that fewer lines win a tie (TeX's \linepenalty)
 
 
@@ -215,7 +218,7 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
             plain, opened, loose = spread(slack, gaps, flex, room, m.em)
             per_gap = plain / m.em
             if not loose:
-                extra += COST_FLEX * (1 + opened)
+                extra += COST_FLEX * (1 + opened) if opened <= 1 else COST_FLEX_WIDE
         else:
             loose = per_gap > LOOSE_EM * 0.98   # a hair inside the limit: PDF rounding
         if loose:
@@ -244,7 +247,8 @@ def spread(slack, gaps, flex, room, em):
     gap takes, loose).  A flex gap that may open to ``cap`` em gets
     ``plain + share * (cap * em - limit)``.  Evenly while every gap stays within the Han
     limit; past it the flex gaps open first, each in proportion to its room, the others
-    held at the limit; past that all open evenly, and the line is loose.
+    held at the limit (a share over 1: past their width, up to twice it, dearly); past
+    that all open evenly, and the line is loose.
     ``justify.py`` draws what the breaker weighed here."""
     even = slack / gaps
     limit = spread_limit(em)
@@ -252,9 +256,10 @@ def spread(slack, gaps, flex, room, em):
         return even, 0.0, even > limit
     excess = slack - gaps * limit
     opening = room * em - flex * limit
-    if excess <= opening + EPS:
+    widest = 2 * room * em - flex * limit
+    if excess <= widest + EPS:
         return limit, excess / opening, False
-    return limit + (excess - opening) / gaps, 1.0, True
+    return limit + (excess - widest) / gaps, widest / opening, True
 
 
 def spread_limit(em):
