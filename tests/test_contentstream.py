@@ -78,11 +78,13 @@ def _pdf(tmp_path, content: bytes):
 
 
 def test_every_text_operator_as_pdfminer(tmp_path, monkeypatch):
-    # spacing, scaling, rise, leading, the quote operators, q/Q around a cm, kerning in TJ
+    # spacing, scaling, rise, leading, the quote operators, q/Q around a cm, kerning in TJ,
+    # text turned a quarter and text upside down
     path = _pdf(tmp_path, b'''q 1 0 0 1 10 20 cm BT /F1 12 Tf 2 Tc 3 Tw 90 Tz 14 TL
         1 0 0 1 72 200 Tm <48656c6c6f20776f726c64> Tj T* [<41>-250<42> 120.5 <43>] TJ
         10 -20 Td 1.5 Ts <4445> Tj 0 -16 TD <4647> ' 4 1 <2048 49> " ET Q
-        BT 0.5 0 0 0.5 30 40 Tm /F1 20 Tf [<4a4b>] TJ ET''')
+        BT 0.5 0 0 0.5 30 40 Tm /F1 20 Tf [<4a4b>] TJ ET
+        BT 0 1 -1 0 200 50 Tm /F1 10 Tf <4c4d> Tj ET BT 1 0 0 -1 60 250 Tm /F1 9 Tf <4e4f> Tj ET''')
     used = _same_as_pdfminer(path, monkeypatch)
     assert not used
 
@@ -107,3 +109,18 @@ def test_two_processes_read_what_one_reads(tmp_path, monkeypatch):
     two = list(contentstream.pages_of(out))
     assert forked and len(one) == len(two) > 2
     assert one == two
+
+
+def test_build_does_not_load_the_verification_libraries(tmp_path):
+    # `typeset build` pays nothing for `check`: pdfminer and pdfplumber are imported by
+    # the checks only
+    import subprocess
+    import sys
+    # -X importtime names every module as it is imported (the CLI leaves with os._exit)
+    out = subprocess.run([sys.executable, '-X', 'importtime', '-c', 'from typeset.cli import main; main()',
+                          'build', str(ROOT / 'source' / 'order.md'), '-o', str(tmp_path / 'o.pdf')],
+                         capture_output=True, text=True, timeout=120)
+    assert (tmp_path / 'o.pdf').exists(), out.stderr[-2000:]
+    imported = {line.rsplit('|', 1)[-1].strip() for line in out.stderr.splitlines() if '|' in line}
+    assert 'weasyprint' in imported
+    assert not {m for m in imported if m.split('.')[0] in ('pdfminer', 'pdfplumber')}

@@ -354,6 +354,19 @@ def test_6_slow_inputs_end_with_a_one_line_error(tmp_path, case):
     assert done.stderr.startswith(f'error: {src}:{line}:') and words in done.stderr, done.stderr
 
 
+def test_6_a_long_manuscript_with_ordinary_emphasis_is_read(tmp_path):
+    """The markup bound grows with the manuscript: 1,500 paragraphs of 300 characters with
+    four bold phrases each (Σ markup² = 384,000) were refused like an attack (500 seeds,
+    a 5 MB report); dense markup in a short file still is (the SLOW cases above)."""
+    from typeset.source import read_source
+    paragraph = ''.join(f'**要点{i}**' + '正文' * 30 for i in range(4)) + '。'
+    long_one = write(tmp_path / 'long.md', '正文\n\n' + '\n\n'.join([paragraph] * 1500) + '\n')
+    assert len(read_source(long_one).text) > 384_000
+    dense = write(tmp_path / 'dense.md', '正文\n\n' + '\n\n'.join([paragraph * 5] * 1500) + '\n')
+    with pytest.raises(InputError, match='too much markup'):
+        read_source(dense)
+
+
 @pytest.mark.parametrize('style', ['gongwen', 'newspaper'])
 def test_6_a_long_title_within_the_bound_still_builds(tmp_path, style):
     """A title of 160 characters (inside the 200 the front matter may have) took 73 s in

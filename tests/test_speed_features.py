@@ -23,7 +23,7 @@ import typeset
 from typeset import batch, warm
 from typeset.cjk import UnsupportedWeasyPrint, patches
 
-from conftest import ROOT, pdf_text, without_space
+from conftest import CORPUS, ROOT, pdf_text, without_space
 
 TYPESET = [sys.executable, '-c', 'from typeset.cli import main; main()']
 EPOCH = {'SOURCE_DATE_EPOCH': '1700000000'}
@@ -194,6 +194,50 @@ def test_fonts_embedded_bare_draw_the_same_pages_in_fewer_bytes(tmp_path, epoch)
     assert pages
     for page in pages:
         assert page.read_bytes() == (tmp_path / page.name.replace('bare', 'wrapped')).read_bytes(), page.name
+
+
+# -- memory: what a long document keeps (issue 13) -------------------------------------
+
+def test_pages_written_once_drop_their_boxes_and_keep_their_bytes(tmp_path, epoch):
+    # A page drawn inside painting_once loses its boxes and keeps its deflated operators;
+    # outside it (WeasyPrint's own use, checks' page probe) a document can be written
+    # again, with the same bytes.
+    import weasyprint
+    from typeset import render
+    typeset.cjk.install()
+    render.isolate_fonts()
+    fonts = weasyprint.text.fonts.FontConfiguration()
+    font = (ROOT / 'fonts' / 'FandolFang-Regular.otf').as_uri()
+    css = weasyprint.CSS(string=f'@font-face {{ font-family: F; src: url({font}) }} '
+                                '@page { size: A6 } p { font-family: F; break-after: page }',
+                         font_config=fonts)
+    document = weasyprint.HTML(string='<p>一</p><p>二</p><p>三</p>').render(
+        stylesheets=[css], font_config=fonts)
+    first = document.write_pdf()
+    assert document.write_pdf() == first
+    with patches.painting_once():
+        once = document.write_pdf()
+    assert once == first
+    assert [page._page_box for page in document.pages] == [None, None, None]
+
+
+@pytest.mark.parametrize('source, style', [(ROOT / 'source' / 'report.md', None),
+                                           (CORPUS / '03-rural-revitalization-opinions-2018.md',
+                                            'newspaper')])
+def test_splitter_records_released_page_by_page_leave_the_pdf_as_it_was(tmp_path, epoch,
+                                                                        monkeypatch, source, style):
+    # The seed (公文 grid, page fill moving lines between pages) and a newspaper of three
+    # pages (columns): the records of paragraphs on finished pages are released, and the
+    # PDF is the one built keeping them all.
+    from typeset.cjk import breaker, linebreak
+    released = []
+    release = breaker.Metrics.release
+    monkeypatch.setattr(breaker.Metrics, 'release', lambda self: released.append(release(self)))
+    typeset.build(source, tmp_path / 'released.pdf', style=style)
+    assert len(released) > 20
+    monkeypatch.setattr(linebreak, 'forget_finished', lambda context, page: None)
+    typeset.build(source, tmp_path / 'kept.pdf', style=style)
+    assert digest(tmp_path / 'released.pdf') == digest(tmp_path / 'kept.pdf')
 
 
 def test_pdf_is_the_same_cold_warm_and_in_another_folder(tmp_path, epoch):

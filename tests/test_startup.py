@@ -195,3 +195,74 @@ def test_weasyprint_checks_the_projects_empty_fontconfig_setup_not_the_machines(
                         'import typeset.cjk\n'
                         'print(os.environ["FONTCONFIG_FILE"])')
     assert loaded == str(ROOT / 'fonts' / 'fonts.conf')
+
+
+def test_a_build_reads_fonts_without_fonttools_opentype_table_code(tmp_path):
+    # Coverage and advances by glyph number; the bare CFF without CFF2's variation store.
+    loaded = run_python('import sys, typeset\n'
+                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                        'print("fontTools.ttLib.tables.otTables" in sys.modules)\n'
+                        'from fontTools import cffLib\n'
+                        'from fontTools.ttLib.tables import otTables\n'
+                        'print(cffLib.ot.VarStore is otTables.VarStore)')
+    assert loaded.split() == ['False', 'True']
+
+
+def test_coverage_and_advances_by_glyph_number_are_those_by_name():
+    from fontTools.ttLib import TTFont
+
+    from typeset import fonts
+    for path in sorted((ROOT / 'fonts').glob('*.otf')):
+        named = TTFont(path, lazy=True)
+        cmap = named['cmap'].getBestCmap()
+        upem = named['head'].unitsPerEm
+        assert fonts._cmap(str(path), path.stat().st_mtime) == frozenset(cmap)
+        assert fonts._advances(str(path), path.stat().st_mtime) == {
+            cp: named['hmtx'][name][0] / upem for cp, name in cmap.items()}
+
+
+def test_a_build_copies_no_whole_font_file_out_of_harfbuzz(tmp_path):
+    # Only the subsets are read: the seed's fonts are 30 MB, its subsets under 1 MB.
+    read = run_python('import typeset, typeset.cjk\n'
+                      'typeset.cjk.install()\n'
+                      'from weasyprint.pdf import fonts\n'
+                      'real, sizes = fonts.get_hb_object_data, []\n'
+                      'fonts.get_hb_object_data = lambda *a: sizes.append(len(real(*a))) or real(*a)\n'
+                      f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                      'print(max(sizes), sum(sizes))')
+    largest, total = map(int, read.split())
+    assert largest < 1_000_000 and total < 2_000_000
+
+
+# -- watch ------------------------------------------------------------------------------
+
+def test_a_save_while_the_watch_starts_again_is_built(tmp_path, monkeypatch):
+    # A manuscript in a shared folder is watched alone and watched anew after each build
+    # (an editor's save replaces the file): a save in between is not lost.
+    import threading
+
+    from conftest import pdf_text, without_space
+    from typeset import watcher
+    monkeypatch.setenv('TMPDIR', str(tmp_path))
+    monkeypatch.setenv('SOURCE_DATE_EPOCH', '1700000000')
+    src = tmp_path / 'notice.md'
+    src.write_text('---\ntitle: 通知\n---\n\n稳步推进各项工作。\n', encoding='utf-8')
+    stop, built = threading.Event(), []
+
+    def report(rebuild):
+        built.append(rebuild)
+        if len(built) == 1:  # saved by rename before the new file is watched
+            (tmp_path / '.notice.tmp').write_text(src.read_text(encoding='utf-8').replace('稳步', '扎实'),
+                                                  encoding='utf-8')
+            os.replace(tmp_path / '.notice.tmp', src)
+        else:
+            stop.set()
+
+    thread = threading.Thread(target=watcher.watch, args=(src, tmp_path / 'notice.pdf'),
+                              kwargs={'report': report, 'stop': stop})
+    thread.start()
+    thread.join(timeout=60)
+    stop.set()
+    thread.join(timeout=30)
+    assert len(built) == 2 and all(rebuild.error is None for rebuild in built)
+    assert '扎实推进' in without_space(pdf_text(tmp_path / 'notice.pdf'))

@@ -26,6 +26,10 @@ TAGS = re.compile(r'[<&]')
 MAX_TAGS_PER_PARAGRAPH = 1_000
 TAGS_BUDGET = 4_000_000
 MARKUP_BUDGET = 250_000            # Σ over paragraphs of (their markup characters)²; corpus: < 7,000
+# ... or, in a longer manuscript, this much per character of it: what the markup costs
+# (≈ 2 µs a unit) stays a small share of what laying out its text costs (≈ 40 µs a
+# character), so a long report with ordinary emphasis (500 seeds, 5 MB) is set.
+MARKUP_PER_CHARACTER = 1
 MAX_TABLE_COLUMNS = 100           # `|` in a line; WeasyPrint lays out 3,000 columns in 25 s
 MAX_TITLE_CHARS = 200              # a 公文 title is rarely more than 3 lines of 20
 MAX_META_CHARS = 2_000             # any other front matter value
@@ -59,6 +63,7 @@ def _check_meta(source) -> None:
 
 def _check_body(source) -> None:
     spent = 0
+    budget = max(MARKUP_BUDGET, MARKUP_PER_CHARACTER * len(source.text))
     lines = source.text.split('\n')
     title_pending = not source.meta.get('title')
     para_start, para_chars, markup, tags, tags_spent = source.body_start, 0, 0, 0, 0
@@ -93,7 +98,7 @@ def _check_body(source) -> None:
             continue
         spent += markup * markup
         tags_spent += tags * tags
-        if spent > MARKUP_BUDGET or tags_spent > TAGS_BUDGET:
+        if spent > budget or tags_spent > TAGS_BUDGET:
             raise InputError('too much markup ([ * _ ` ! \\ < &) in the paragraphs up to here; setting it '
                              'would take minutes', source.path, para_start)
         para_chars = markup = tags = 0

@@ -117,18 +117,20 @@ def watch(source, output=None, *, style=None, preview: bool = False,
         from .preview import default_outdir
         preview_dir = default_outdir(source)
     relevant = _Relevant(target, preview_dir, source.resolve().parent)
-    last = None
+    last = read = None
     try:
         while stop is None or not stop.is_set():
             folders = watched_folders(source, style)
             # The watcher runs before the first build (it yields an empty set once it is
-            # watching), so a save made while a build runs is never missed.
+            # watching), so a save made while a build runs is never missed. A save made
+            # while the watch starts again (below) is told by the files' stamps.
             for changes in watchfiles.watch(*folders, watch_filter=relevant, stop_event=stop,
                                             debounce=GROUP_MS, step=SETTLE_MS,
                                             rust_timeout=IDLE_MS, yield_on_timeout=True,
                                             raise_interrupt=True):
-                if not changes and last is not None:
+                if not changes and last is not None and _stamps(source, folders) == read:
                     continue
+                read = _stamps(source, folders)
                 last = build_once(source, output, style, preview, [p for _, p in changes])
                 report(last)
                 # Collected now, while the author reads: the collector would otherwise run
@@ -143,3 +145,16 @@ def watch(source, output=None, *, style=None, preview: bool = False,
     except KeyboardInterrupt:
         pass
     return last.exit_code if last else 0
+
+
+def _stamps(source: Path, folders: list[Path]) -> dict:
+    """Inode, time and size of the manuscript and of each file watched alone: what a build
+    read, to tell a save made between two watches (an editor's rename, a new style)."""
+    stamps = {}
+    for path in [source, *(f for f in folders if f.is_file())]:
+        try:
+            st = path.stat()
+            stamps[path] = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamps[path] = None
+    return stamps

@@ -234,6 +234,10 @@ def expected_text(prepared) -> Expected:
     body = html.etree_element.find('body')
     stack.append(-1)
     walk(body if body is not None else html.etree_element, None, False)
+    # walk calls itself: its closure is a cycle holding the document's computed styles and
+    # every character until a collection comes (~60 MB at 700 pages, kept while the PDF
+    # is read). Broken here, they go on return.
+    walk = None
     return Expected(''.join(chars), block_of, families, blocks, generated, list_starts, space_before, heads,
                     forced_breaks)
 
@@ -384,7 +388,10 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
     findings: list[Finding] = []
     path = str(prepared.source.path)
     body = [ln for p in pages for ln in p.body]
-    placed = [Placed(c, ln, k) for ln in body for k, g in enumerate(ln.glyphs) for c in g.text if not c.isspace()]
+    # A glyph of one character shares its string (iterating a string makes new ones: 25 MB
+    # of copies at 700 pages).
+    placed = [Placed(c, ln, k) for ln in body for k, g in enumerate(ln.glyphs)
+              for c in (g.text if len(g.text) != 1 else (g.text,)) if not c.isspace()]
     got = ''.join(p.char for p in placed)
 
     def pos_pdf(i: int):

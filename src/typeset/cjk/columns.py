@@ -20,14 +20,16 @@ is laid out here instead, band by band (a band: the columns between two spanning
    can end level on the next page, and the rest continues there;
 2. otherwise a search for column heights in whole pitches at which the band fits with
    its column bottoms at most one line apart (two, three, when the rules of breaking
-   allow no better): each column B, B − 1 or B − 2 lines for a bottom line B, laid out
-   for real and memoised; a column left short may be made up with lines of white at
-   its 小标题 (``--column-stretch``: under it, so that it stands centred in its
-   white), by setting paragraphs a line longer or shorter (拉行, 缩行; a paragraph
-   so set stays so in the next column it runs into), as a last resort by a blank
-   line between two paragraphs (段间加空), as a newspaper's make-up man does;
+   allow no better): each column B, B − 1 or B − 2 lines (B − 3 within three) for a
+   bottom line B, laid out for real and memoised; a column left short may be made up
+   with lines of white at its 小标题 (``--column-stretch``: under it, so that it
+   stands centred in its white), by setting paragraphs a line longer or shorter (拉行,
+   缩行; a paragraph so set stays so in the next column it runs into), as a last
+   resort by a blank line between two paragraphs (段间加空), as a make-up man does;
 3. a banner (a spanning block with ``break-after: avoid``) whose band cannot start under
-   it goes to the next page with the band.
+   it goes to the next page with the band;
+4. on the page the report ends on, the whole lines left over are opened over and under
+   its banners (``_Multicol.fill``), so that the page is full (撑满).
 
 The same module drops a 转版 note (a margin box with ``--only-if-continued``) on the last
 page, which CSS cannot select. Boxes without ``--column-grid`` go to WeasyPrint's own
@@ -56,11 +58,13 @@ SHORT_BAND = 4          # lines
 PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
           (False, 1, 2, None, False), (True, 1, 0, None, False, SHORT_BAND),
           (False, 1, 0, 1, False), (False, 1, 0, None, True), (False, 1, 1, None, True),
-          (False, 1, 0, 1, True), (False, 2, 0, None, False), (False, 3, 0, None, False),
+          (False, 1, 0, 1, True), (False, 1, 1, 1, True), (False, 2, 0, None, False),
+          (False, 2, 0, 1, True), (False, 3, 0, None, False), (False, 3, 0, 1, True),
           (True, 1, 0, None, False), (True, 2, 0, None, False))
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 LOOK_AHEAD = 3          # places a band running on to the next page may end, tried
 FILL_MOST = 4           # lines of white page fill opens at one place at most
+FILL_HEAD = 2           # page fill: lines more under the headline block at most
 FILL_SHARE = 0.25       # page fill: spare lines at most this share of the page's
 STRETCH_PROPERTY = '__column_stretch'
 CONTINUED_PROPERTY = '__only_if_continued'
@@ -239,9 +243,10 @@ class _Multicol:
         """The page the report ends on, filled (撑满): the whole lines left above the
         page foot (and the public-service strip) opened as white at the page's display
         places, as a page editor spaces out a page the copy does not quite fill: over
-        and under every banner alike, so that it stands centred in its white, a line at
-        each in turn, at most FILL_MOST at one place; a line left over goes under the
-        headline block. Never inside a band: its columns stay as they were balanced.
+        and under every banner alike, so that it stands centred in its white and all
+        stand alike, a line at every side in turn, at most FILL_MOST at one place; up to
+        FILL_HEAD lines more go under the headline block, a line left stays at the foot. Never
+        inside a band: its columns stay as they were balanced.
         A page the report leaves well short (more spare lines than FILL_SHARE of the
         page's) has room for another item: it stays as it is. Returns the height added."""
         spare = int(self.available(y) / self.pitch + 1e-6)
@@ -254,15 +259,15 @@ class _Multicol:
         sides = [[k + under for under in (0, 1)
                   if (k + under or starts_here) and k + under < len(children)]
                  for k, child in enumerate(children) if not child.is_column]
-        opened = {}
+        opened, each = {}, sum(len(places) for places in sides)
         for _ in range(FILL_MOST):
-            for places in sides:
-                if places and spare >= len(places):
-                    for place in places:
-                        opened[place] = opened.get(place, 0) + 1
-                    spare -= len(places)
-        if starts_here and spare:
-            opened[0] = opened.get(0, 0) + 1
+            if not each or spare < each:
+                break   # a line at every side of every banner, or none: they stay alike
+            for place in (place for places in sides for place in places):
+                opened[place] = opened.get(place, 0) + 1
+            spare -= each
+        if starts_here:
+            opened[0] = opened.get(0, 0) + min(spare, FILL_HEAD)
         shift = 0
         for k, child in enumerate(children):
             shift += opened.get(k, 0) * self.pitch
@@ -422,7 +427,8 @@ class _Balance:
     """The balancing search of one band (`_Multicol.balanced_heights`).
 
     A search over the bottom line B (from the smallest that holds the band) and, for
-    each column in turn, a height of B, B − 1 or B − 2 lines; a column that cannot end
+    each column in turn, a height of B, B − 1 or B − 2 lines (B − 3 when the bottoms
+    may stand three apart); a column that cannot end
     within the tolerance of B (a heading kept with its text, widows, orphans) cuts the
     branch, unless it is made up (PASSES): white under its 小标题, a paragraph set a
     line longer or shorter (拉行, 缩行: the paragraph breaker's next best breaks, never a
@@ -513,7 +519,7 @@ class _Balance:
         if not (p.fewer or p.runs_on) and not (
                 left * (bottom - p.tolerance - 2) - play <= rest <= left * bottom + play):
             return None
-        for height in (bottom, bottom - 1, bottom - 2):
+        for height in range(bottom, bottom - max(2, p.tolerance) - 1, -1):
             if height < 1:
                 break
             for active in [hints] + (self.changes(start, height, hints) if p.loosen else []):

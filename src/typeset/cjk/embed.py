@@ -23,8 +23,8 @@ import io
 def bare_cff(font_file: bytes, glyphs) -> bytes | None:
     """The CID-keyed CFF of OpenType `font_file` with only `glyphs` (IDs) and .notdef,
     each glyph's CID its ID in `font_file`; None when the font is not CID-keyed CFF."""
-    from fontTools.cffLib import CharStrings
     from fontTools.ttLib import TTFont
+    CharStrings = _cff_library().CharStrings
     if font_file[:4] != b'OTTO':
         return None
     # The font bounding box is kept as HarfBuzz wrote it: recomputing it runs every
@@ -52,3 +52,12 @@ def bare_cff(font_file: bytes, glyphs) -> bytes | None:
     out = io.BytesIO()
     cff.compile(out, font)
     return out.getvalue()
+
+
+def _cff_library():
+    """fontTools' CFF code, without the OpenType table code it imports for the variation
+    store of CFF2 (0.02–0.03 s to import): these fonts are CFF 1, which never uses it."""
+    from .patches import imported_when_used
+    with imported_when_used({'fontTools.ttLib.tables.otTables': ()}):
+        from fontTools import cffLib
+    return cffLib

@@ -31,6 +31,7 @@ def wrap_make_page(original):
     def make_page(context, root_box, page_type, resume_at, page_number, page_state):
         result = _make_page(context, root_box, page_type, resume_at, page_number, page_state)
         linebreak.forget_finished(context, result[0])
+        _forget_line_ends(result[0])
         return result
 
     def _make_page(context, root_box, page_type, resume_at, page_number, page_state):
@@ -66,6 +67,19 @@ def wrap_make_page(original):
             breaker.current.filled += 1
         return result
     return make_page
+
+
+def _forget_line_ends(page):
+    """Where each line of a finished page ended in the box tree (``LineBox.resume_at``,
+    nested dictionaries) is read only while the page is laid out: the page's own
+    ``resume_at`` is kept by WeasyPrint apart. Dropped, 8 KB a page less to hold."""
+    stack = [page]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, boxes.LineBox):
+            box.resume_at = None
+        else:
+            stack.extend(getattr(box, 'children', ()))
 
 
 def _snapshot(context, page_state):

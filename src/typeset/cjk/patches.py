@@ -56,7 +56,7 @@ def import_weasyprint():
             try:
                 # _dlopen prints an installation hint before it gives up; not ours to show here.
                 with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
-                        _declarations_parsed(declared), _imported_when_used():
+                        _declarations_parsed(declared), imported_when_used(IMPORTED_WHEN_USED):
                     warnings.filterwarnings('ignore', message='No fonts configured')
                     import weasyprint.text.ffi  # noqa: F401
                 break
@@ -68,7 +68,7 @@ def import_weasyprint():
     finally:
         ctypes.util.find_library = lookup
     try:
-        with warnings.catch_warnings(), _imported_when_used():
+        with warnings.catch_warnings(), imported_when_used(IMPORTED_WHEN_USED):
             # Expected: the configuration is empty on purpose, fonts come from @font-face.
             warnings.filterwarnings('ignore', message='No fonts configured')
             import weasyprint
@@ -104,11 +104,13 @@ def _calls_into(module: str, name: str):
 
 
 @contextlib.contextmanager
-def _imported_when_used():
-    """While WeasyPrint is imported, the modules of IMPORTED_WHEN_USED are stand-ins that
-    import the real module when first used; afterwards an import gets the real one."""
+def imported_when_used(modules: dict[str, tuple[str, ...]]):
+    """While the block runs, each of `modules` that is not imported yet is a stand-in
+    that imports the real module when something of it is first used; functions the block
+    takes from it by name (``from m import f``) are given as ones that call the real one.
+    Afterwards an import gets the real module."""
     standing = {}
-    for module, names in IMPORTED_WHEN_USED.items():
+    for module, names in modules.items():
         if module not in sys.modules:
             standing[module] = sys.modules[module] = _ImportedWhenUsed(module)
             for name in names:
@@ -498,6 +500,13 @@ def _make_page_paint(original):
 
 # -- font subsets kept between builds (warm rebuilds) ---------------------------------
 
+def _stored_file(font):
+    """The font file a Font holds now, without reading it out of HarfBuzz (see
+    _make_font): what a subset replaces."""
+    return font.__dict__.get('_file_content', font.__dict__.get('file_content'))
+
+
+
 SUBSETS_KEPT = 64
 _subsets: dict[tuple, tuple] = {}
 
@@ -517,9 +526,9 @@ def _make_harfbuzz_subset(original):
             _subsets[key] = kept  # most recently used last
             self.file_content = kept[1]
             return None
-        before = self.file_content
+        before = _stored_file(self)
         original(self, to_unicode, hinting)
-        if self.file_content is not before:  # subset made (on failure WeasyPrint warned)
+        if _stored_file(self) is not before:  # subset made (on failure WeasyPrint warned)
             face = ffi.gc(harfbuzz.hb_face_reference(self.hb_face), harfbuzz.hb_face_destroy)
             _subsets[key] = (face, self.file_content)
             while len(_subsets) > SUBSETS_KEPT:
