@@ -386,9 +386,11 @@ def test_masthead_closes_with_one_rule_across_the_type_area(seed_page):
 
 
 def test_picture_with_caption_spans_the_columns(tmp_path):
-    """A picture with a title (`![alt](photo.png "图注")`) is set across the middle
-    columns between two bands, cropped to the grid, its caption under it; `typeset check`
-    reads the caption in its place, and the bands above and below it end level."""
+    """A picture with a title (`![alt](photo.png "图注")`) is set across the seven
+    columns (通栏) between two bands, cropped to the grid, its caption under it with the
+    alternative text leading it (no character of the manuscript lost); no column is left
+    white beside it; `typeset check` reads the caption in its place, and the bands above
+    and below it end level."""
     from PIL import Image
     Image.new('RGB', (60, 40), (40, 90, 160)).save(tmp_path / 'photo.png')
     unit = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
@@ -402,12 +404,16 @@ def test_picture_with_caption_spans_the_columns(tmp_path):
     with pdfplumber.open(tmp_path / 'photo.pdf') as pdf:
         page = pdf.pages[0]
         image, = page.images
-        assert image['x1'] - image['x0'] == pytest.approx(475.94, abs=1)
-        # cropped (object-fit: cover, drawn centred and clipped) to 16 lines: the
-        # caption's line is the 17th
-        crop = (image['top'] + image['bottom']) / 2 + 8 * PITCH
+        assert image['x0'] == pytest.approx(10 * MM, abs=1)
+        assert image['x1'] - image['x0'] == pytest.approx(400 * MM, abs=1)
+        # cropped (object-fit: cover, drawn centred and clipped) to 20 lines: the
+        # caption's line is the 21st
+        crop = (image['top'] + image['bottom']) / 2 + 10 * PITCH
         under = [c for c in page.chars if crop < c['top'] < crop + PITCH]
-    assert without_space(''.join(c['text'] for c in under)) == without_space(caption)
+        # nothing beside the picture: no glyph between the caption and the band above
+        beside = [c for c in page.chars if crop - 20 * PITCH < c['top'] < crop]
+    assert without_space(''.join(c['text'] for c in under)) == '会场' + without_space(caption)
+    assert not beside
     page, = read_columns(tmp_path / 'photo.pdf')
     bands = [b for b in page.bands if any(b)]
     assert len(bands) == 2

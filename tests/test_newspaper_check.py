@@ -134,3 +134,83 @@ def test_a_gongwen_in_the_paper_prints_what_a_paper_prints(tmp_path):
         printed = without_space(''.join(c['text'] for c in pdf.pages[0].chars))
     for shown in ('各镇人民政府、街道办事处，市级各部门：', '温岭市示例局', '2026年1月5日', '0576-86123456'):
         assert shown in printed
+
+
+# ---------------------------------------------------------------------------------------
+# Tables, bylines and pictures on the page (helper N4)
+
+SEED_FRONT = ('---\ntitle: 工作报告\nbyline: 政协温岭市委员会常务委员会\nstyle: newspaper\n'
+              'paper: 温岭日报\nissue_date: 2026-01-20\npage_no: 3\nsection: 专版\neditor: 王晓\n---\n\n')
+UNIT = '在建言资政和凝聚共识上双向发力，寻求最大公约数，画出最大同心圆。'
+
+
+def test_table_is_one_band_across_the_columns(tmp_path):
+    """A table is set across the seven columns as a band of its own: each row on one
+    baseline (before: cut into seven one-row pieces down the columns, a row split between
+    two columns, `5%左右` wrapped in a 14-cell column); check reads it without a finding,
+    and the bands over and under it stay on one grid."""
+    paras = '\n\n'.join(UNIT * (1 + i % 3) for i in range(10))
+    rows = [('地区生产总值增速', '5%左右', '5.2%'), ('规上工业增加值增速', '6.5%', '7.5%'),
+            ('城镇新增就业', '40万人', '44.6万人')]
+    table = '| 指标 | 目标 | 完成 |\n|---|---|---|\n' + ''.join(f'| {a} | {b} | {c} |\n' for a, b, c in rows)
+    src = tmp_path / 'table.md'
+    src.write_text(f'{SEED_FRONT}{paras}\n\n全年主要指标完成情况如下表。\n\n{table}\n{paras}\n',
+                   encoding='utf-8')
+    result = typeset.check(src, tmp_path / 'table.pdf')
+    assert not [str(f) for f in result.findings if f.severity == 'error']
+    with pdfplumber.open(tmp_path / 'table.pdf') as pdf:
+        page = pdf.pages[0]
+        small = [c for c in page.chars if c['text'].strip() and round(c['size'], 1) == 9.0
+                 and TYPE_TOP < c['top'] < TYPE_BOTTOM]
+    lines = {}
+    for c in small:
+        lines.setdefault(round(c['top']), []).append(c)
+    got = [without_space(''.join(c['text'] for c in sorted(cs, key=lambda c: c['x0'])))
+           for _, cs in sorted(lines.items())]
+    assert got == ['指标目标完成'] + [''.join(r) for r in rows]
+    # across the type area, not in a column of 52 mm
+    assert max(c['x1'] for c in small) - min(c['x0'] for c in small) > 250 * MM
+    page, = read_columns(tmp_path / 'table.pdf')
+    bands = [b for b in page.bands if any(b)]
+    steps = (bands[-1][0][0].baseline - bands[0][0][0].baseline) / (16.5)
+    assert steps == pytest.approx(round(steps), abs=0.02)
+
+
+def test_byline_a_hair_wider_than_a_column_is_read_across_the_columns(tmp_path):
+    """A 13-character byline in 12 pt (156 pt) is wider than a column (147 pt): centred, its
+    first character starts in the gutter. With no banner under the headline block it was
+    read as column text, half in column 3 and half in column 4 (before: text-mismatch,
+    exit 1, on a good PDF)."""
+    src = tmp_path / 'byline.md'
+    src.write_text(SEED_FRONT + '\n\n'.join(UNIT * (2 + i % 3) for i in range(12)) + '\n',
+                   encoding='utf-8')
+    result = typeset.check(src, tmp_path / 'byline.pdf')
+    assert not _text_findings(result)
+    with pdfplumber.open(tmp_path / 'byline.pdf') as pdf:
+        zheng = [c for c in pdf.pages[0].chars if c['text'] == '政' and round(c['size']) == 12]
+    # the case the test is about: 政 starts inside the gutter between columns 3 and 4
+    gutter = 10 * MM + 3 * 147 + 2 * 17.47
+    assert zheng and gutter < zheng[0]['x0'] < gutter + 17.47
+
+
+def test_reader_tells_table_rows_and_bylines_from_column_lines():
+    """On the declared grid of the newspaper (7 columns of 147 pt, gutters of 17.47 pt):
+    a table row centred in equal cells across the type area is read across the columns,
+    and so is a line starting in a gutter; code lines of two columns on one baseline (one
+    indented) and body lines stay in their columns."""
+    from typeset.checks.pdfread import Glyph, Line, _spanning_rows, declared_gutters
+    left, right = 28.35, 28.35 + 1133.86
+    gutters = declared_gutters((left, 0, right, 0), 7, 17.47)
+
+    def line(x, n, size, base=500.0):
+        return Line(1, [Glyph('字', x + k * size, x + (k + 1) * size, base, size, 'FandolSong', base - size,
+                              base + 1) for k in range(n)])
+
+    cell = (right - left) / 3
+    table = [line(left + (k + 0.5) * cell - 18, 4, 9.0) for k in range(3)]
+    code = [line(left, 10, 9.0, 450.0), line(gutters[2][1] + 18, 8, 9.0, 450.0)]
+    body = [line(left + k * 164.47, 14, 10.5, 600.0) for k in range(7)]
+    byline = [line(gutters[2][0] + 4, 13, 12.0, 400.0)]
+    spans = _spanning_rows(table + code + body + byline, gutters, 10.5, 10.5, left, right)
+    assert all(id(ln) in spans for ln in table + byline)
+    assert not any(id(ln) in spans for ln in code + body)

@@ -66,6 +66,7 @@ class CJKTreeprocessor(Treeprocessor):
         for ol in root.iter('ol'):
             self._list_start(ol)
         self._figures(root)
+        self._tables(root)
         join_words([h for level in HEADINGS for h in root.iter(level)])
 
     @staticmethod
@@ -146,8 +147,34 @@ class CJKTreeprocessor(Treeprocessor):
                 del img.attrib['title']
                 img.tail = None
                 figure.append(img)
-                etree.SubElement(figure, 'figcaption').text = title
+                caption = etree.SubElement(figure, 'figcaption')
+                alt = (img.get('alt') or '').strip()
+                if alt and alt != title:
+                    # the alternative text is part of the manuscript: printed as the
+                    # caption's lead (图注 then 说明), so no character of it is lost
+                    label = etree.SubElement(caption, 'span', {'class': 'figure-label'})
+                    label.text = alt
+                    label.tail = '\u3000' + title
+                    # the figure's caption now says it: told once (and not read twice
+                    # by check, which expects an alt where the picture is missing)
+                    img.set('alt', '')
+                else:
+                    caption.text = title
                 parent[k] = figure
+
+    @staticmethod
+    def _tables(root):
+        """Each table in a block of its own (`div.table`): a style can place the table as
+        one piece (a newspaper sets it across the columns, column-span, which WeasyPrint
+        does not carry from a table to its wrapper box)."""
+        for parent in list(root.iter()):
+            for k, table in enumerate(list(parent)):
+                if table.tag != 'table' or parent.get('class') == 'table':
+                    continue
+                block = etree.Element('div', {'class': 'table'})
+                block.tail, table.tail = table.tail, None
+                block.append(table)
+                parent[k] = block
 
     @staticmethod
     def _list_start(ol):

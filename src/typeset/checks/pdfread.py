@@ -306,6 +306,50 @@ def _may_span(ln: Line, left: float, right: float) -> bool:
     return abs(ln.x0 - left) < size or abs((ln.x0 + ln.x1) / 2 - (left + right) / 2) < 2 * size
 
 
+def _into_gutter(glyphs, a: float, b: float) -> bool:
+    """A glyph that starts inside the gutter [a, b]: column text starts at a column's left
+    edge and only hangs a mark into the gutter on its right; a centred line a hair wider
+    than a column (a byline), or a table cell, does not keep to the columns."""
+    return any(a + 1 < g.x0 < b - 1 for g in glyphs)
+
+
+def _equal_cells(row: list[Line], left: float, right: float) -> bool:
+    """Runs centred in the cells of a table across the type area in n equal columns (a
+    newspaper's table: styles/newspaper.css), for some n; code lines in the columns start
+    where their column does, and do not fall on such centres."""
+    for n in range(2, 13):
+        cell = (right - left) / n
+        if all(abs(((ln.x0 + ln.x1) / 2 - left) / cell % 1 - 0.5) * cell < 1.5 for ln in row):
+            return True
+    return False
+
+
+def _spanning_rows(body: list[Line], gutters, size: float, body_size: float,
+                   left: float, right: float) -> dict[int, float]:
+    """The lines set across the columns: id → the baseline of their row, where they are
+    read left to right (a table cell of brackets sits 0.6 pt off its row's baseline)."""
+    # A line is set across the columns when it is a headline, or runs across a gutter or
+    # into one (a byline a hair wider than a column, centred). A row of runs smaller than
+    # the body type is a table's row when they are centred in equal cells across the type
+    # area, or when one of them spans: then all of them are (nothing stands in a column
+    # beside a table set across the page, and a column's code line starts at its edge).
+    rows: list[list[Line]] = []
+    for ln in sorted(body, key=lambda ln: ln.base):
+        if rows and abs(ln.base - rows[-1][0].base) <= 2.0:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    out: dict[int, float] = {}
+    for row in rows:
+        spans = [ln for ln in row if ln.size > 1.5 * size or any(
+            _across(ln.glyphs, a, b) or _into_gutter(ln.glyphs, a, b) for a, b in gutters)]
+        small = len(row) > 1 and all(ln.size < body_size - 0.5 for ln in row)
+        if small and (spans or _equal_cells(row, left, right)):
+            spans = row
+        out.update((id(ln), row[0].base) for ln in spans)
+    return out
+
+
 def _in_columns(body: list[Line], gutters, area):
     edges = [area[0] if area else min(ln.x0 for ln in body)] + [x for g in gutters for x in g] + \
         [area[2] if area else max(ln.x1 for ln in body)]
@@ -314,10 +358,12 @@ def _in_columns(body: list[Line], gutters, area):
     sizes = sorted(g.size for ln in body for g in ln.glyphs)
     size = sizes[len(sizes) // 2]
     by_col: dict[int, list[Glyph]] = {}
+    # the body type: the common size of the Han characters (a page of code has more
+    # glyphs in the code's size)
+    han = sorted(g.size for ln in body for g in ln.glyphs if '\u4e00' <= g.text <= '\u9fff') or sizes
+    spanning = _spanning_rows(body, gutters, size, han[len(han) // 2], edges[0], edges[-1])
     for ln in body:
-        # a headline spans the columns even where its glyphs happen to miss the gutters
-        crosses = ln.size > 1.5 * size or any(_across(ln.glyphs, a, b) for a, b in gutters)
-        if crosses:
+        if id(ln) in spanning:
             ln.column = None
             pieces.append(ln)
             continue
@@ -330,7 +376,7 @@ def _in_columns(body: list[Line], gutters, area):
     pieces += _column_lines(body[0].page if body else 0, by_col)
     # A short heading between two bands of columns (column-span: all) may not reach across
     # a gutter: it is alone on its baseline, set apart above and below.
-    pieces.sort(key=lambda ln: ln.base)
+    pieces.sort(key=lambda ln: (spanning.get(id(ln), ln.base), ln.x0))
     gaps = sorted(b.base - a.base for a, b in zip(pieces, pieces[1:]) if b.base - a.base > 2)
     pitch = gaps[len(gaps) // 2] if gaps else 0
     for ln in pieces:
