@@ -101,3 +101,18 @@ def test_flex_gaps_open_first_and_only_past_the_han_limit():
     assert breaker.COST_NUMBER_BREAK < breaker.COST_FLEX_WIDE < breaker.COST_LOOSE
     # past what they may take: loose
     assert breaker.spread(3 * em, 10, 2, 0.75, em)[2]
+
+
+def test_a_subhead_keeps_its_breaks_at_the_comma(tmp_path):
+    # A heading is never spaced past the limit (its words are held by word joiners,
+    # justify.py leaves the room at the line's end): flex gaps would have let the breaker
+    # think ●深化平台载体建设，在履职 / 为民助力… a well-filled line.
+    src = tmp_path / 'h.md'
+    src.write_text('---\ntitle: 测试\nstyle: newspaper\n---\n\n## 回顾\n\n正文正文。\n\n'
+                   '### ●深化平台载体建设，在履职为民助力共同富裕中发挥新作用\n\n正文正文正文。\n',
+                   encoding='utf-8')
+    out = tmp_path / 'h.pdf'
+    check(src, out, style='newspaper')
+    texts = [''.join(c['text'] for c in line) for line in _column_lines(out)]
+    head = next(k for k, t in enumerate(texts) if t.startswith('●'))
+    assert texts[head:head + 3] == ['●深化平台载体建设，', '在履职为民助力共同富裕中', '发挥新作用'], texts

@@ -623,20 +623,23 @@ def _paragraph(text, style, context, settings):
     # the stretch drawn (a word joiner is no character: the gap is around it)
     gap = [0] * n
     flex = [0] * n
+    # A heading (its words held by word joiners) is never spaced past the limit
+    # (justify.py): it gets neither flex gaps nor the dear breaks.
+    heading = C.WORD_JOINER in text
     seen = []
     for k, char in enumerate(text):
         if char == C.WORD_JOINER:
             continue
         if seen:
             gap[k] = gap_weight(seen[-2] if len(seen) > 1 else None, seen[-1], char)
-            flex[k] = flex_gap(seen[-1], char) if gap[k] else 0
+            flex[k] = flex_gap(seen[-1], char) if gap[k] and not heading else 0
         seen.append(char)
     breaks = []
     penalty = {}
     for b in range(1, n):
         if _may_break(shaped.breaks, text, b):
             breaks.append(b)
-        elif not C.break_allowed(text[b - 1], text[b]):
+        elif heading or not C.break_allowed(text[b - 1], text[b]):
             continue
         elif C.break_beside_quote(text[b - 1], text[b]):
             breaks.append(b)
