@@ -93,7 +93,6 @@ def one_pass(source_path: Path) -> tuple[dict[str, float], dict]:
     from typeset import fonts as font_stage
     from typeset import markup as markup_stage
     from typeset import pipeline, render
-    from typeset import assemble as assemble_stage
 
     t = {}
     clock = time.perf_counter

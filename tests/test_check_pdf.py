@@ -58,13 +58,12 @@ def test_text_changed_in_the_pdf_is_located(tmp_path):
     """Break the PDF on purpose: verify it against a source that says something else."""
     from typeset import pipeline
     from typeset.checks import _verify, pdf_rules
-    from typeset.checks.text import blocks_of
     src = tmp_path / 'doc.md'
     src.write_text('第一段正文。\n\n第二段说的是原来的话。\n', encoding='utf-8')
     built = pipeline.build(src, tmp_path / 'doc.pdf')
     src.write_text('第一段正文。\n\n第二段说的是后来的话。\n', encoding='utf-8')
     prepared = pipeline.prepare(src)
-    found, _ = _verify(built.output, prepared, pdf_rules.probe_layout(prepared.style), blocks_of(prepared.source))
+    found, _ = _verify(built.output, prepared, pdf_rules.probe_layout(prepared.style), prepared.source)
     tm = [f for f in found if f.rule == 'text-mismatch']
     assert len(tm) == 1
     assert tm[0].message == '“后” of the source is “原” in the PDF'

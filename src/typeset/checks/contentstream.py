@@ -84,7 +84,11 @@ def pages_of(path):
 
 
 def _spare_core() -> bool:
-    """A core that nothing else is using (this process takes one)."""
+    """A core that nothing else is using (this process takes one), and a process that
+    can be forked safely (no other Python thread holding a lock the child would need)."""
+    import threading
+    if threading.active_count() > 1:
+        return False
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -4,7 +4,7 @@ What was asked comes from the source and the style, never from how the PDF was m
 the text and, for every character, the element it belongs to, the font family, the
 alignment (CSS computed styles of the assembled HTML), and each page's type area (the
 style's @page rules, laid out on an empty document). What was done is read back from
-the PDF with pdfplumber (`pdfread`). Every finding is placed at 第N页 第M行, the line
+the PDF's content streams (`pdfread`, `contentstream`). Every finding is placed at 第N页 第M行, the line
 number the proof copy prints in the margin.
 """
 from __future__ import annotations

@@ -23,9 +23,11 @@ is laid out here instead, band by band (a band: the columns between two spanning
    allow no better): each column B, B − 1 or B − 2 lines (B − 3 within three) for a
    bottom line B, laid out for real and memoised; a column left short may be made up
    with lines of white at its 小标题 (``--column-stretch``: under it, so that it
-   stands centred in its white), by setting paragraphs a line longer or shorter (拉行,
-   缩行; a paragraph so set stays so in the next column it runs into), as a last
-   resort by a blank line between two paragraphs (段间加空), as a make-up man does;
+   stands centred in its white; at a column head, where it lost its house line, that
+   too: a column starts on its band's first line), by setting paragraphs a line longer
+   or shorter (拉行, 缩行; a paragraph so set stays so in the next column it runs into),
+   by a blank line between two paragraphs (段间加空; two, at two gaps), as a make-up
+   man does; a band of a few lines that still cannot ends level in fewer columns;
 3. a banner (a spanning block with ``break-after: avoid``) whose band cannot start under
    it goes to the next page with the band;
 4. on the page the report ends on, the whole lines left over are opened over and under
@@ -46,21 +48,25 @@ GRID_PROPERTY = '__column_grid'
 SEARCH_BUDGET = 150     # new column layouts per pass of the balancing search
 # The passes of the balancing search: (the text may end before the last column, column
 # bottoms within so many lines, paragraphs that may be set a line longer or shorter,
-# the fewest lines of a paragraph at a column foot, a blank line between two paragraphs
-# of a column[, bands of at most so many lines]). White at a 小标题 first, then a
+# the fewest lines of a paragraph at a column foot, blank lines between two paragraphs
+# a column may take[, bands of at most so many lines]). White at a 小标题 first, then a
 # paragraph loosened or tightened, then a paragraph's first line alone at the foot of a
 # column (indented, it reads as the start of a paragraph; the last line alone at a
 # column head, widows, stays refused), then a blank line between two paragraphs, as a
 # page editor makes up a short column before he lets the columns end apart.
 # A band of a few short lines (a lead-in of one- to three-line paragraphs that widows
-# and orphans keep whole) ends level in fewer columns before it ends apart in all.
+# and orphans keep whole) ends level in fewer columns before it ends apart in all; so
+# does one a little deeper (many short 小标题 and paragraphs: the tail of a report) that
+# two blank lines between paragraphs in a column do not make up.
 SHORT_BAND = 4          # lines
-PASSES = ((False, 1, 0, None, False), (False, 1, 1, None, False),
-          (False, 1, 2, None, False), (True, 1, 0, None, False, SHORT_BAND),
-          (False, 1, 0, 1, False), (False, 1, 0, None, True), (False, 1, 1, None, True),
-          (False, 1, 0, 1, True), (False, 1, 1, 1, True), (False, 2, 0, None, False),
-          (False, 2, 0, 1, True), (False, 3, 0, None, False), (False, 3, 0, 1, True),
-          (True, 1, 0, None, False), (True, 2, 0, None, False))
+FEWER_BAND = 16         # lines
+PASSES = ((False, 1, 0, None, 0), (False, 1, 1, None, 0), (False, 1, 2, None, 0),
+          (True, 1, 0, None, 0, SHORT_BAND), (False, 1, 0, 1, 0), (False, 1, 0, None, 1),
+          (False, 1, 1, None, 1), (False, 1, 0, 1, 1), (False, 1, 1, 1, 1),
+          (False, 1, 0, None, 2), (False, 1, 0, 1, 2), (True, 1, 0, None, 2, FEWER_BAND),
+          (False, 2, 0, None, 0), (False, 2, 0, 1, 1), (False, 3, 0, None, 0),
+          (False, 3, 0, 1, 1), (True, 1, 0, None, 0), (True, 2, 0, None, 0))
+GAPS_MOST = 2           # blank lines between paragraphs one column may take
 LINE_CHANGES = 4        # paragraphs of a column tried a line longer or shorter
 LOOK_AHEAD = 3          # places a band running on to the next page may end, tried
 FILL_MOST = 4           # lines of white page fill opens at one place at most
@@ -349,10 +355,10 @@ class _Multicol:
             _loosened(hints).keep()
             return [h * pitch for h in heights], white, orphans, gaps
         if runs_on:     # filled to the foot as WeasyPrint fills them
-            return [full] * count, [0] * count, None, False
+            return [full] * count, [0] * count, None, 0
         lines = max(1, ceil(total / count - 1e-6))
         return self.smallest_common_height(children, top, full, skip_stack, lines, most) + (
-            None, False)
+            None, 0)
 
     def smallest_common_height(self, children, top, full, skip_stack, lines, most):
         """WeasyPrint's answer, on the grid: the smallest common height that holds the band."""
@@ -389,7 +395,7 @@ class _Multicol:
                 break
             laid.append(new)
             consumed.append(_last_line_bottom(new) - top)
-            stretch.append((len(_openings(new)), len(_openings(new, gaps=True))))
+            stretch.append(tuple(len(_openings(new, gaps)) for gaps in range(GAPS_MOST + 1)))
             if resume is None:
                 break
         area = context.current_footnote_area
@@ -399,7 +405,7 @@ class _Multicol:
             context.excluded_shapes.pop()
         return resume, consumed, footnotes, stretch, laid
 
-    def place(self, children, top, heights, white, skip_stack, page_is_empty, gaps=False):
+    def place(self, children, top, heights, white, skip_stack, page_is_empty, gaps=0):
         """The real layout of the band's columns, column i ending heights[i] below top,
         with white[i] lines opened at its 小标题."""
         from weasyprint.layout.block import block_box_layout
@@ -495,7 +501,8 @@ class _Balance:
                 continue
             self.budget, self.orphans = SEARCH_BUDGET, orphans
             bottoms = (range(self.most, self.most - 3, -1) if runs_on
-                       else range(lines, min(self.most, lines + 3, *short) + 1))
+                       else range(lines, min(self.most, *short) + 1) if short
+                       else range(lines, min(self.most, lines + 3) + 1))
             try:
                 for bottom in bottoms:
                     found = self.search(start, self.count, bottom, _Pass(
@@ -574,7 +581,7 @@ class _Pass(NamedTuple):
     tolerance: int
     fewer: bool
     loosen: int
-    gaps: bool
+    gaps: int
     runs_on: bool
     total: float
 
@@ -685,36 +692,38 @@ def _last_line_bottom(column):
     return bottom
 
 
-def _openings(column, gaps=False):
+def _openings(column, gaps=0):
     """Where a column may take lines of white, in the order it takes them, as (index of
     a block in the column's flow, whether the white goes under it rather than above).
 
     A 小标题 (``--column-stretch: N``) in mid-column has its house white above it, the
     blank line before it; make-up white goes under it, so that it stands centred in its
     white (占三行), never two blank lines at one place. At the head of a column it has
-    lost the house white: the first line goes above it (it stands where a heading
-    in mid-column stands), then under it. The first line at every heading in turn, then
-    the second: white is spread before it is piled up. With `gaps`, last, one blank
-    line between two paragraphs (段间加空), the gap nearest the middle of the column: a
-    make-up man's last resort before he leaves columns apart."""
+    lost the house white, and the column still starts on the band's first line: that
+    line too may go under it, after the first line at every other heading. The first
+    line at every heading in turn, then the second: white is spread before it is piled
+    up. With `gaps`, last, so many blank lines between two paragraphs (段间加空), each
+    at its own gap, the gaps nearest the middle of the column (or its thirds, for two):
+    a make-up man's last resort before he leaves columns apart."""
     flow = [child for child in column.children if child.is_in_normal_flow()]
     rounds = []
     for k, child in enumerate(flow):
         lines = _stretch_of(child)
-        places = ([(k, False)] if k == 0 and lines else []) + [(k, True)] * lines
-        for r, place in enumerate(places):
+        # at the head of a column its house line too, last
+        for r in range(lines + (1 if k == 0 and lines else 0)):
             if len(rounds) <= r:
                 rounds.append([])
-            rounds[r].append(place)
+            rounds[r].append((k, True))
     out = [place for places in rounds for place in places]
-    if gaps:
-        between = [k for k in range(1, len(flow)) if not (
-            _stretch_of(flow[k]) or _stretch_of(flow[k - 1])
-            or flow[k - 1].style['break_after'] in ('avoid', 'avoid-page'))]
-        if between:
-            middle = column.position_y + (_last_line_bottom(column) - column.position_y) / 2
-            k = min(between, key=lambda k: abs(flow[k].position_y - middle))
-            out.append((k, False))
+    between = [k for k in range(1, len(flow)) if gaps and not (
+        _stretch_of(flow[k]) or _stretch_of(flow[k - 1])
+        or flow[k - 1].style['break_after'] in ('avoid', 'avoid-page'))]
+    depth = _last_line_bottom(column) - column.position_y
+    for n in range(1, min(gaps, len(between)) + 1):
+        aim = column.position_y + depth * n / (min(gaps, len(between)) + 1)
+        k = min(between, key=lambda k: abs(flow[k].position_y - aim))
+        between.remove(k)
+        out.append((k, False))
     return out
 
 
@@ -725,7 +734,7 @@ def _stretch_of(block):
     return 0
 
 
-def _open_white(column, lines, pitch, gaps=False):
+def _open_white(column, lines, pitch, gaps=0):
     """Open `lines` lines of white in a column at its openings (`_openings`). The
     column's breaks stay as they are: its content only moves down, whole lines, on the
     grid."""
@@ -734,3 +743,4 @@ def _open_white(column, lines, pitch, gaps=False):
         for child in flow[k + 1 if under else k:]:
             child.translate(dy=pitch)
         column.height += pitch
+
