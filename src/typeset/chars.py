@@ -91,6 +91,48 @@ TWINS = frozenset('—…')
 NUMBER_UNITS = frozenset('万亿%％‰℃°′″')
 
 
+# Separators inside a number run after which a long number may be broken in a narrow
+# measure (a typesetter's last resort before opening the Han spacing): the ratio sign of
+# 8.7∶41.2∶50.1. The comma of a thousands group too, see ``number_break``. Not the
+# slash, which never ends a line (GB), nor the colon of a time (10:30).
+NUMBER_SEPARATORS = frozenset('∶')
+
+
+def number_break(text: str, b: int) -> bool:
+    """Whether a number run may be broken before text[b]: after a ratio sign between
+    figures (8.7∶ / 41.2), or after the comma of a thousands group (1,234, / 567). Not a
+    break of Unicode's line breaking (UAX #14 keeps a number whole); the breaker takes one
+    only at a cost, where no other breaks avoid a loose line."""
+    if not 0 < b < len(text) or text[b] not in DIGITS:
+        return False
+    sep = text[b - 1]
+    if b < 2 or text[b - 2] not in DIGITS:
+        return False
+    if sep in NUMBER_SEPARATORS:
+        return True
+    group = text[b:b + 4]
+    return (sep == ',' and len(group) >= 3 and all(c in DIGITS for c in group[:3])
+            and not (len(group) == 4 and group[3] in DIGITS))
+
+
+def is_western(char: str) -> bool:
+    """A character of a Western run in Chinese text: letters, figures and their signs
+    (118.2%, AR-E3000, “人工智能+”), set half width, not a space."""
+    return bool(char) and not is_wide(char) and char not in CHINESE_AMBIGUOUS \
+        and char != ' ' and char != WORD_JOINER and char.isprintable()
+
+
+def break_beside_quote(before: str, after: str) -> bool:
+    """A break clreq has beside a quotation mark and UAX #14 lacks (it keeps “ ” ‘ ’,
+    of ambiguous class QU, to their neighbours): before an opening quote after Chinese
+    text (的 / “十四五”), after a closing quote before it (”时期 → ” / 时期)."""
+    if after in '“‘':
+        return is_han(before) or before in CLOSING or before in CLAUSE_END or before in SENTENCE_END
+    if before in '”’':
+        return is_han(after)
+    return False
+
+
 def break_added(before: str, after: str) -> bool:
     """A break opportunity the trade has and Unicode's line breaking (UAX #14, which the
     shaper applies) lacks: before …… after Chinese text. UAX #14 puts … in class IN, never

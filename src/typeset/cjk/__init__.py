@@ -73,12 +73,16 @@ def install():
     # Wraps can_break_text (weasyprint/text/line_break.py) as used by
     # layout/inline.py and layout/preferred.py to decide whether a line may
     # break *between two inline boxes* (last letter + first letter): Pango's
-    # UAX #14 allows e.g. a break before "——" or after "/", clreq strict does not.
+    # UAX #14 allows e.g. a break before "——" or after "/", clreq strict does not;
+    # clreq allows one beside a quotation mark (a bold lead sentence's 。 / “四级三类”),
+    # UAX #14 does not: without it the lead sentence was broken short, a loose line.
     original_can_break = line_break.can_break_text
 
     def can_break_text(text, lang):
         if len(text) == 2 and not chars.break_allowed(text[0], text[1]):
             return False
+        if len(text) == 2 and chars.break_beside_quote(text[0], text[1]):
+            return True
         return original_can_break(text, lang)
 
     inline.can_break_text = can_break_text

@@ -8,6 +8,14 @@ by dynamic programming over the break points, with the costs a Chinese typesette
 
 - a line is stretched by spacing between characters, up to 1/8 em a gap at little cost;
   beyond that the line is *loose*, which costs more than anything else;
+- before the Han spacing opens past 1/8 em, the space between Han and a Western or
+  figure run (达 1.12 万) flexes, up to 1/4 em (clreq; what autospace sets fixed), and
+  the blank side of a mark, up to 1/2 em (a mark set half width by 开明式 gets its
+  full width back), at a cost: a narrow newspaper column takes it where pure Han has
+  no room;
+- a long number may be broken after a ratio sign between figures (8.7∶ / 41.2, a
+  thousands group), and a line beside a quotation mark (的 / “十四五”), dearly: only
+  where nothing else avoids a loose line;
 - a line is shrunk only by compressing punctuation: its line-end mark (GB/T 15834
   5.1.10) cheaply, marks inside the line at a cost (on the strict grid only marks of an
   adjacent pair or beside an opening bracket may give up their blank);
@@ -38,6 +46,17 @@ COST_MARKS_ALONE = 300_000  # a last line of marks alone (……): the character
 COST_GRID_OFF = 300         # any other stretched line on the strict grid: off its columns
 COST_SHORT_LAST = 100       # a last line of two characters
 COST_INNER_SHRINK = 20      # compressing marks inside a line (before the cubic term)
+FLEX_EM = 1 / 4             # widest space between Han and a Western or figure run, in em
+FLEX_MARK_EM = 1 / 2        # widest space on a mark's blank side, in em
+COST_FLEX = 20_000          # a line that opens that space past the Han spacing's limit
+# Breaks that Unicode's line breaking lacks, weighed dearer than every other cost but a
+# loose line, so that a text that sets well without them (every gongwen page) keeps its
+# breaks:
+COST_QUOTE_BREAK = 350_000  # beside a quotation mark (的 / “十四五”)
+COST_NUMBER_BREAK = 400_000  # inside a number (8.7∶ / 41.2∶50.1)
+# and a line whose flex gaps open past their width, up to twice it (的 118.2%、), the
+# last resort before opening the Han spacing
+COST_FLEX_WIDE = 450_000
 LINE_PENALTY = 10           # per line, so that fewer lines win a tie (TeX's \linepenalty)
 
 
@@ -79,6 +98,9 @@ class Metrics:
     mark may give up at a line end; ``inner_cap``: what it may give up inside a line;
     ``gap``: 1 where justification puts space before the character (``justify.py``
     rule); ``breaks``: legal break positions, ascending, ``len(text)`` last.
+    ``flex``: where that gap may open first, how wide (em; FLEX_EM between Han and a
+    Western run, FLEX_MARK_EM beside a mark, 0 elsewhere); ``penalty``: break position
+    → its cost (a break beside a quotation mark, inside a number).
     """
     text: str
     adv: list
@@ -91,9 +113,13 @@ class Metrics:
     # an opening mark set narrow by its blank left, per character: at a line start it
     # gets that blank back (its glyph would stand out in the margin otherwise)
     lead: list = field(default=None)
+    flex: list = field(default=None)
+    penalty: dict = field(default_factory=dict)
     starts: list = field(default=None)
     cap_sum: list = field(default=None)
     gap_sum: list = field(default=None)
+    flex_sum: list = field(default=None)
+    room_sum: list = field(default=None)
     count_sum: list = field(default=None)
     han_sum: list = field(default=None)
 
@@ -104,6 +130,9 @@ class Metrics:
         self.starts = _prefix(self.adv)
         self.cap_sum = _prefix(self.inner_cap)
         self.gap_sum = _prefix(self.gap)
+        self.flex = self.flex or [0] * n
+        self.flex_sum = _prefix([1 if f else 0 for f in self.flex])
+        self.room_sum = _prefix(self.flex)
         # characters that count in a last line (marks don't: a last line of —— or ……
         # alone is as bad as a 孤字)
         self.count_sum = _prefix([0 if c in C.LINE_START_PROHIBITED or c in C.TWINS
@@ -116,7 +145,8 @@ class Metrics:
         paragraph's metrics would otherwise live as long as the box tree (0.14 MiB a page
         of memory with the splitter's own records). Used after that, it fails loudly."""
         for name in ('adv', 'end_cap', 'inner_cap', 'gap', 'breaks', 'lead', 'starts',
-                     'cap_sum', 'gap_sum', 'count_sum', 'han_sum'):
+                     'cap_sum', 'gap_sum', 'count_sum', 'han_sum', 'flex', 'flex_sum',
+                     'room_sum', 'penalty'):
             setattr(self, name, None)
 
 
@@ -182,8 +212,16 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         slack = width - natural
         gaps = m.gap_sum[e] - m.gap_sum[i + 1] + more_gaps
         per_gap = slack / gaps / m.em if gaps else (0.0 if slack <= EPS else float('inf'))
-        if per_gap > LOOSE_EM * 0.98:   # a hair inside the limit: rounding of the PDF
-            loose = True
+        flex = m.flex_sum[e] - m.flex_sum[i + 1]
+        if per_gap > LOOSE_EM * 0.98 and flex:
+            room = m.room_sum[e] - m.room_sum[i + 1]
+            plain, opened, loose = spread(slack, gaps, flex, room, m.em)
+            per_gap = plain / m.em
+            if not loose:
+                extra += COST_FLEX * (1 + opened) if opened <= 1 else COST_FLEX_WIDE
+        else:
+            loose = per_gap > LOOSE_EM * 0.98   # a hair inside the limit: PDF rounding
+        if loose:
             badness = 100.0
             extra += COST_LOOSE * (1 + min(per_gap, 10.0))
         else:
@@ -191,6 +229,8 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         if m.strict_grid and slack > 0.02 * m.em:
             pure_han = m.han_sum[e] - m.han_sum[i] == e - i
             extra += COST_GRID_STRETCH if pure_han else COST_GRID_OFF
+    if j in m.penalty:
+        extra += m.penalty[j]
     if last and paragraph_end:
         count = m.count_sum[e] - m.count_sum[i]
         if count <= 1:
@@ -199,6 +239,33 @@ def line_cost(m: Metrics, i, j, width, last, paragraph_end, more_gaps=0):
         elif count == 2:
             extra += COST_SHORT_LAST
     return (LINE_PENALTY + badness) ** 2 + extra, shrink, loose, guzi
+
+
+def spread(slack, gaps, flex, room, em):
+    """How ``slack`` px is spread over a line's ``gaps``, ``flex`` of which may open
+    first, together up to ``room`` em: (px per other gap, share of its opening each flex
+    gap takes, loose).  A flex gap that may open to ``cap`` em gets
+    ``plain + share * (cap * em - limit)``.  Evenly while every gap stays within the Han
+    limit; past it the flex gaps open first, each in proportion to its room, the others
+    held at the limit (a share over 1: past their width, up to twice it, dearly); past
+    that all open evenly, and the line is loose.
+    ``justify.py`` draws what the breaker weighed here."""
+    even = slack / gaps
+    limit = spread_limit(em)
+    if even <= limit or not flex:
+        return even, 0.0, even > limit
+    excess = slack - gaps * limit
+    opening = room * em - flex * limit
+    widest = 2 * room * em - flex * limit
+    if excess <= widest + EPS:
+        return limit, excess / opening, False
+    return limit + (excess - widest) / gaps, widest / opening, True
+
+
+def spread_limit(em):
+    """The widest gap between characters that is not loose (a hair inside LOOSE_EM: the
+    PDF's rounding), in px."""
+    return LOOSE_EM * 0.98 * em
 
 
 def break_paragraph(m: Metrics, start, first_width, measure, paragraph_end, first_gaps=0):

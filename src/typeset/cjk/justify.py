@@ -12,7 +12,7 @@ from weasyprint.formatting_structure import boxes
 
 from . import breaker
 from .. import chars as C
-from .linebreak import CJKLayout, Plan, gap_weight, plan_widths, settings_for, shape
+from .linebreak import CJKLayout, Plan, flex_gap, gap_weight, plan_widths, settings_for, shape
 
 
 def _leaves(box, out):
@@ -78,9 +78,25 @@ def justify_line(context, line, extra_width):
         # spaced out it would be loose; a heading is never letter-spaced wide, so the room
         # of the word carried over stays at the line's end.
         return
-    for (plan, index, _), weight in zip(sequence, weights):
-        if weight and plan is not None:
-            plan.extra[index] += share * weight
+    em = settings_for(line.style).cell or line.style['font_size']
+    limit = breaker.spread_limit(em)
+    caps = opened = None
+    if share > limit:
+        # past the limit the gaps that may open first do (breaker.spread): how wide each
+        caps = [flex_gap(a, b) if weight else 0
+                for weight, (_, _, a), (_, _, b) in zip(weights, sequence, sequence[1:])]
+        flex = sum(1 for cap in caps if cap)
+        if flex:
+            share, opened, _ = breaker.spread(extra_width, total, flex, sum(caps), em)
+    if opened:
+        for (plan, index, _), weight, cap in zip(sequence, weights, caps):
+            if weight and plan is not None:
+                wider = opened * (cap * em - limit) if cap else 0.0
+                plan.extra[index] += (share + wider) * weight
+    else:
+        for (plan, index, _), weight in zip(sequence, weights):
+            if weight and plan is not None:
+                plan.extra[index] += share * weight
     _shift(line, 0.0, {id(leaf) for leaf in leaves})
 
 

@@ -622,19 +622,36 @@ def _paragraph(text, style, context, settings):
     # where justify.py puts space: the same rule, so that the stretch weighed here is
     # the stretch drawn (a word joiner is no character: the gap is around it)
     gap = [0] * n
+    flex = [0] * n
+    # A heading (its words held by word joiners) is never spaced past the limit
+    # (justify.py): it gets neither flex gaps nor the dear breaks.
+    heading = C.WORD_JOINER in text
     seen = []
     for k, char in enumerate(text):
         if char == C.WORD_JOINER:
             continue
         if seen:
             gap[k] = gap_weight(seen[-2] if len(seen) > 1 else None, seen[-1], char)
+            flex[k] = flex_gap(seen[-1], char) if gap[k] and not heading else 0
         seen.append(char)
-    breaks = [b for b in range(1, n) if _may_break(shaped.breaks, text, b)]
+    breaks = []
+    penalty = {}
+    for b in range(1, n):
+        if _may_break(shaped.breaks, text, b):
+            breaks.append(b)
+        elif heading or not C.break_allowed(text[b - 1], text[b]):
+            continue
+        elif C.break_beside_quote(text[b - 1], text[b]):
+            breaks.append(b)
+            penalty[b] = breaker.COST_QUOTE_BREAK
+        elif C.number_break(text, b):
+            breaks.append(b)
+            penalty[b] = breaker.COST_NUMBER_BREAK
     breaks.append(n)
     lead = [trim_l[i] if shaped.ink[i] == 'open' else 0.0 for i in range(n)]
     para.metrics = breaker.Metrics(
         text, adv, end_cap, inner_cap, gap, breaks, settings.cell or style['font_size'],
-        settings.strict_grid, lead)
+        settings.strict_grid, lead, flex, penalty)
     return para
 
 
@@ -653,6 +670,24 @@ def gap_weight(before, a, b):
     if a == b and a in C.TWINS:
         return 0
     return 1 if b != ' ' and (C.is_wide(a) or C.is_wide(b)) else 0
+
+
+def flex_gap(a, b):
+    """How wide (em) the gap between adjacent ``a`` and ``b`` may open first when a line
+    must be spread wide (breaker.spread), 0 if it opens only with the others: between
+    Han and a Western or figure run 1/4 em; on the blank side of a mark (after ，、 set
+    half width by 开明式, before “) beside Han or a Western run 1/2 em, after a stop
+    (。, full width in every style) 1/4 em; never between two marks (a compressed pair
+    stays one)."""
+    if a in C.KAIMING_FULL and (C.is_han(b) or C.is_western(b)):
+        return breaker.FLEX_EM
+    if (C.is_han(a) or C.is_western(a)) and b in C.BLANK_LEFT:
+        return breaker.FLEX_MARK_EM
+    if a in C.BLANK_RIGHT and (C.is_han(b) or C.is_western(b)):
+        return breaker.FLEX_MARK_EM
+    if (C.is_han(a) and C.is_western(b)) or (C.is_western(a) and C.is_han(b)):
+        return breaker.FLEX_EM
+    return 0
 
 
 def _shrink_trims(para, i, e, need):
