@@ -489,3 +489,19 @@ def test_kicker_and_byline_without_a_title_are_set(tmp_path):
     typeset.build(src, tmp_path / 'kicker.pdf')
     text = without_space(_text(_chars(tmp_path / 'kicker.pdf')[0]))
     assert '奋力谱写新篇章' in text and '本报记者林青' in text
+
+
+def test_columns_end_where_the_search_saw_them_end(tmp_path):
+    """A band of one- to four-line numbered paragraphs and short 小标题. The balancing
+    search lays each column out once and takes a column that ended short of its height
+    to end there at any lower height: only down to where its last block ends with its
+    bottom margin (the blank line before a 小标题 that went to the next column), or the
+    columns placed for real end elsewhere than planned (before: a column two lines
+    short, and the report ran on to a second page)."""
+    src = Path(__file__).parent / 'fixtures' / 'newspaper' / 'band-of-short-heads.md'
+    typeset.build(src, tmp_path / 'heads.pdf')
+    pages = read_columns(tmp_path / 'heads.pdf')
+    assert len(pages) == 1
+    band, = [b for b in pages[0].bands if any(b)]
+    bottoms = [col[-1].baseline for col in band if col]
+    assert max(bottoms) - min(bottoms) <= PITCH + 0.1, [round((b - min(bottoms)) / PITCH) for b in bottoms]

@@ -472,9 +472,11 @@ class _Balance:
                                _running_on(laid[0], hints)) if used
                               else (start, None, (0, 0), None, hints))
             # a column that ended short of its height ends there at any height down to
-            # its last line: the same layout
+            # where its last block ends, margin and all (the blank line before a
+            # 小标题 that went to the next column): the same layout
             if used:
-                for lower in range(ceil(used[0] / pitch - 0.01), height):
+                reach = max(used[0], _reach(laid[0]) - self.top) / pitch
+                for lower in range(ceil(reach - 0.01), height):
                     self.memo.setdefault(key[:1] + (lower,) + key[2:], self.memo[key])
         return self.memo[key]
 
@@ -690,6 +692,12 @@ def _last_line_bottom(column):
         if isinstance(box, boxes.LineBox) and box.is_in_normal_flow():
             bottom = max(bottom, box.position_y + box.height)
     return bottom
+
+
+def _reach(column):
+    """Where the column's last block in the flow ends, its bottom margin included."""
+    return max((child.position_y + child.margin_height() for child in column.children
+                if child.is_in_normal_flow()), default=column.position_y)
 
 
 def _openings(column, gaps=0):
