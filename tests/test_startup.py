@@ -58,11 +58,15 @@ def test_pdf_is_the_same_with_declarations_parsed_ahead_or_by_cffi(tmp_path):
 
 # -- what a Markdown build loads ------------------------------------------------------
 
+def loaded_by_a_seed_build(tmp_path, module: str) -> str:
+    """'True' or 'False': whether building the seed in a fresh process imports `module`."""
+    return run_python('import sys, typeset\n'
+                      f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
+                      f'print({module!r} in sys.modules)')
+
+
 def test_markdown_build_does_not_load_the_word_reader(tmp_path):
-    loaded = run_python('import sys, typeset\n'
-                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
-                        'print("typeset.readers.docx" in sys.modules)')
-    assert loaded == 'False'
+    assert loaded_by_a_seed_build(tmp_path, 'typeset.readers.docx') == 'False'
 
 
 # -- Markdown's extensions, by class --------------------------------------------------
@@ -83,10 +87,7 @@ def test_markdown_extensions_are_extra_admonition_and_sane_lists():
 
 
 def test_markdown_build_does_not_read_entry_points(tmp_path):
-    loaded = run_python('import sys, typeset\n'
-                        f'typeset.build({str(SEED)!r}, {str(tmp_path / "seed.pdf")!r})\n'
-                        'print("importlib.metadata" in sys.modules)')
-    assert loaded == 'False'
+    assert loaded_by_a_seed_build(tmp_path, 'importlib.metadata') == 'False'
 
 
 # -- font files copied out of HarfBuzz only when embedded whole -----------------------
