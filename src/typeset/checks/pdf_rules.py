@@ -408,76 +408,9 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
             return {}
         return {'path': path, 'line': line_col[0], 'col': line_col[1]}
 
-    # 1. the text -------------------------------------------------------------------
+    # 1. the text; 2. fonts; 3. lines; 4. the grid
     match_of: list[int | None] = [None] * len(placed)   # PDF char → expected char
-    missing, extra = [], []
-    # A table is read row by row across its cells, so a cell of two lines comes back
-    # interleaved with its neighbours: inside tables only the characters are compared.
-    table_missing, table_extra, table_at = Counter(), Counter(), []
-
-    def in_table(i1, i2):
-        idx = range(max(i1 - 1, 0), min(max(i2, i1 + 1), len(exp.text)))
-        return bool(idx) and all(exp.blocks[exp.block_of[i]].in_table for i in idx)
-
-    replaced = []
-    for op, i1, i2, j1, j2 in diff.opcodes(exp.text, got):
-        if op == 'equal':
-            for k in range(i2 - i1):
-                match_of[j1 + k] = i1 + k
-            continue
-        if in_table(i1, i2):
-            table_missing.update(exp.text[i] for i in range(i1, i2) if i not in exp.generated)
-            table_extra.update(got[j1:j2])
-            table_at.append((i1, j1))
-            continue
-        idx = [i for i in range(i1, i2) if i not in exp.generated]
-        if op == 'replace' and not idx and not _generated_marker(exp, got[j1:j2], i1, False):
-            # generated text (a list number) drawn otherwise than the source says
-            findings.append(Finding('text-mismatch', 'error',
-                                    f'{_show(exp.text[i1:i2])} (a list marker) is drawn as {_show(got[j1:j2])}',
-                                    **pos_src(i1), **pos_pdf(j1)))
-            continue
-        if op == 'replace' and idx and len(idx) <= 3 and j2 - j1 <= 3:
-            # a character drawn as another (… read back as ⋯)
-            replaced.append((''.join(exp.text[i] for i in idx), got[j1:j2], idx[0], j1))
-            continue
-        if op in ('delete', 'replace'):
-            if idx:
-                missing.append((''.join(exp.text[i] for i in idx), idx[0], j1))
-        if op in ('insert', 'replace'):
-            if not _generated_marker(exp, got[j1:j2], i1, j1 < len(placed) and placed[j1].glyph == 0):
-                extra.append((got[j1:j2], j1, i1))
-    used_extra = set()
-    for text, i, j in missing:
-        partner = next((k for k, e in enumerate(extra) if k not in used_extra and e[0] == text), None)
-        if partner is not None:
-            used_extra.add(partner)
-            findings.append(Finding('text-mismatch', 'error', f'{_show(text)} is out of order in the PDF',
-                                    **pos_src(i), **pos_pdf(extra[partner][1])))
-        else:
-            findings.append(Finding('text-mismatch', 'error', f'{_show(text)} is missing from the PDF',
-                                    **pos_src(i), **pos_pdf(max(j - 1, 0))))
-    for a, b, i, j in replaced:
-        findings.append(Finding('text-mismatch', 'error', f'{_show(a)} of the source is {_show(b)} in the PDF',
-                                **pos_src(i), **pos_pdf(j)))
-    lost, added = table_missing - table_extra, table_extra - table_missing
-    for head in exp.table_heads:
-        h = Counter(head)
-        while h and all(added[c] >= n for c, n in h.items()):
-            added -= h
-    if lost or added:
-        i, j = table_at[0]
-        what = []
-        if lost:
-            what.append(f'{_show("".join(sorted(lost.elements())))} missing')
-        if added:
-            what.append(f'{_show("".join(sorted(added.elements())))} extra')
-        findings.append(Finding('text-mismatch', 'error', 'in a table: ' + ', '.join(what),
-                                **pos_src(i), **pos_pdf(j)))
-    for k, (text, j, i) in enumerate(extra):
-        if k not in used_extra:
-            findings.append(Finding('text-mismatch', 'error', f'{_show(text)} is in the PDF but not in the source',
-                                    **pos_src(i), **pos_pdf(j)))
+    findings += _text(exp, placed, got, pos_src, pos_pdf, match_of)
 
     # which block each line belongs to
     line_blocks: dict[int, list[int]] = defaultdict(list)
@@ -497,88 +430,10 @@ def verify(pdf_path, prepared, *, layout: Layout | None = None, locate=None,
         b = line_blocks.get(ln.index)
         return b[-1] if b else None
 
-    # 2. fonts -----------------------------------------------------------------------
     findings += _fonts(placed, match_of, exp, prepared)
 
-    # 3. lines -----------------------------------------------------------------------
-    column_edges = {}
-    for page in pages:
-        ends = defaultdict(Counter)
-        for ln in page.body:
-            if ln.column:
-                ends[ln.column][round(ln.x1, 1)] += 1
-        for c, counter in ends.items():
-            column_edges[(page.number, c)] = counter.most_common(1)[0][0]
-    cell = layout.cell or _common_han_step(body) or layout.font_size
-    # glyphs that follow white space in the manuscript (第二条 当事人): the gap before
-    # them is a space, not spacing
-    after_space = defaultdict(set)
-    for p, m in zip(placed, match_of):
-        if m is not None and m in exp.space_before:
-            after_space[p.line.index].add(p.glyph)
-    unavoidable = {kind: {_squeeze(t) for t in composition.lines(kind)} if composition else set()
-                   for kind in ('loose', 'guzi')}
-    for k, ln in enumerate(body):
-        nxt = body[k + 1] if k + 1 < len(body) else None
-        prev = body[k - 1] if k else None
-        b = block_first(ln)
-        blk = exp.blocks[b] if b is not None else None
-        continues = nxt is not None and block_last(ln) is not None and block_first(nxt) == block_last(ln)
-        continued = prev is not None and b is not None and block_last(prev) == b
-        at = {'page': ln.page, 'page_line': ln.number, 'column': ln.column}
-        text = ln.text
-        # Code keeps its own characters where it wraps: the Chinese rules of line starts
-        # and ends are for running text, and `:key` or `?.` after a space in code are fine.
-        code = blk is not None and blk.tag == 'pre'
-        if continued and not code and text[0] in LINE_START_PROHIBITED:
-            findings.append(Finding('line-start', 'error', f'line starts with {text[0]} ({text[:6]}…)', **at))
-        if continues and not code and text[-1] in LINE_END_PROHIBITED_GB:
-            findings.append(Finding('line-end', 'error', f'line ends with {text[-1]} (…{text[-6:]})', **at))
-        if continues:
-            first_next = first_match.get(nxt.index)
-            spaced = first_next is not None and first_next in exp.space_before
-            split = None if spaced else _split(text, nxt.text)
-            if split:
-                findings.append(Finding('line-split', 'error', f'{split} split across lines: …{text[-4:]} | {nxt.text[:4]}…',
-                                        **at))
-        area = layout.area(ln.page)
-        flush_edge = area[2]
-        if ln.column:
-            # a column's right edge: where most of its lines end (the style's column
-            # widths are not known here; a ragged column still has its longest lines flush)
-            flush_edge = column_edges[(ln.page, ln.column)]
-        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table and not blk.heading
-                and ln.x1 < flush_edge - FLUSH_TOLERANCE):
-            short = (flush_edge - ln.x1) / MM
-            findings.append(Finding('line-not-flush', 'warning',
-                                    f'line ends {short:.2f} mm short of the right edge (…{text[-6:]})', **at))
-        over = _overrun(ln, area, layout)
-        if over:
-            findings.append(Finding('line-overrun', 'error', over, **at))
-        if (blk is not None and blk.tag == 'p' and not blk.in_table and not continues and continued
-                and sum(1 for c in text if HAN.match(c) or c.isalnum()) == 1 and len(text) <= 2):
-            why = (' (unavoidable: no line breaks of the paragraph avoid it)'
-                   if _squeeze(text) in unavoidable['guzi'] else '')
-            findings.append(Finding('single-char-line', 'warning',
-                                    f'the last line of the paragraph holds one character: {text}{why}', **at))
-        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table
-                and not blk.heading):
-            ratio = _widest_han_step(ln, after_space[ln.index]) / cell
-            if ratio > LOOSE_RATIO:
-                why = (' (unavoidable: no line breaks of the paragraph avoid it)'
-                       if _squeeze(text) in unavoidable['loose'] else '')
-                findings.append(Finding('loose-line', 'warning',
-                                        f'characters {ratio:.2f} cells apart (…{text[:12]}…){why}', **at))
-    for page in pages:
-        if page.number == len(pages) or not page.body:
-            continue
-        last = page.body[-1]
-        b = block_first(last)
-        if b is not None and exp.blocks[b].heading and not exp.blocks[b].classes == ('doc-title',):
-            findings.append(Finding('heading-last', 'warning',
-                                    f'heading {last.text[:12]} is the last line of the page: it belongs with its text',
-                                    page=page.number, page_line=last.number, column=last.column))
-    # 4. the grid --------------------------------------------------------------------
+    findings += _lines(pages, body, placed, match_of, exp, layout, composition,
+                       block_first, block_last, first_match)
     if layout.pitch:
         findings += _grid(pages, layout, exp, block_first)
         findings += _short_pages(pages, layout, exp, block_first, (first_match, last_match))
@@ -797,3 +652,163 @@ def _grid(pages, layout: Layout, exp: Expected, block_first) -> list[Finding]:
                                            page=page.number, page_line=ln.number))
                         break
     return out
+
+
+def _text(exp, placed, got, pos_src, pos_pdf, match_of) -> list[Finding]:
+    """The text rule: the PDF's characters against the manuscript's, in reading order.
+    Fills `match_of` (PDF character → expected character) for the rules after it."""
+    findings: list[Finding] = []
+    missing, extra = [], []
+    # A table is read row by row across its cells, so a cell of two lines comes back
+    # interleaved with its neighbours: inside tables only the characters are compared.
+    table_missing, table_extra, table_at = Counter(), Counter(), []
+
+    def in_table(i1, i2):
+        idx = range(max(i1 - 1, 0), min(max(i2, i1 + 1), len(exp.text)))
+        return bool(idx) and all(exp.blocks[exp.block_of[i]].in_table for i in idx)
+
+    replaced = []
+    for op, i1, i2, j1, j2 in diff.opcodes(exp.text, got):
+        if op == 'equal':
+            for k in range(i2 - i1):
+                match_of[j1 + k] = i1 + k
+            continue
+        if in_table(i1, i2):
+            table_missing.update(exp.text[i] for i in range(i1, i2) if i not in exp.generated)
+            table_extra.update(got[j1:j2])
+            table_at.append((i1, j1))
+            continue
+        idx = [i for i in range(i1, i2) if i not in exp.generated]
+        if op == 'replace' and not idx and not _generated_marker(exp, got[j1:j2], i1, False):
+            # generated text (a list number) drawn otherwise than the source says
+            findings.append(Finding('text-mismatch', 'error',
+                                    f'{_show(exp.text[i1:i2])} (a list marker) is drawn as {_show(got[j1:j2])}',
+                                    **pos_src(i1), **pos_pdf(j1)))
+            continue
+        if op == 'replace' and idx and len(idx) <= 3 and j2 - j1 <= 3:
+            # a character drawn as another (… read back as ⋯)
+            replaced.append((''.join(exp.text[i] for i in idx), got[j1:j2], idx[0], j1))
+            continue
+        if op in ('delete', 'replace'):
+            if idx:
+                missing.append((''.join(exp.text[i] for i in idx), idx[0], j1))
+        if op in ('insert', 'replace'):
+            if not _generated_marker(exp, got[j1:j2], i1, j1 < len(placed) and placed[j1].glyph == 0):
+                extra.append((got[j1:j2], j1, i1))
+    used_extra = set()
+    for text, i, j in missing:
+        partner = next((k for k, e in enumerate(extra) if k not in used_extra and e[0] == text), None)
+        if partner is not None:
+            used_extra.add(partner)
+            findings.append(Finding('text-mismatch', 'error', f'{_show(text)} is out of order in the PDF',
+                                    **pos_src(i), **pos_pdf(extra[partner][1])))
+        else:
+            findings.append(Finding('text-mismatch', 'error', f'{_show(text)} is missing from the PDF',
+                                    **pos_src(i), **pos_pdf(max(j - 1, 0))))
+    for a, b, i, j in replaced:
+        findings.append(Finding('text-mismatch', 'error', f'{_show(a)} of the source is {_show(b)} in the PDF',
+                                **pos_src(i), **pos_pdf(j)))
+    lost, added = table_missing - table_extra, table_extra - table_missing
+    for head in exp.table_heads:
+        h = Counter(head)
+        while h and all(added[c] >= n for c, n in h.items()):
+            added -= h
+    if lost or added:
+        i, j = table_at[0]
+        what = []
+        if lost:
+            what.append(f'{_show("".join(sorted(lost.elements())))} missing')
+        if added:
+            what.append(f'{_show("".join(sorted(added.elements())))} extra')
+        findings.append(Finding('text-mismatch', 'error', 'in a table: ' + ', '.join(what),
+                                **pos_src(i), **pos_pdf(j)))
+    for k, (text, j, i) in enumerate(extra):
+        if k not in used_extra:
+            findings.append(Finding('text-mismatch', 'error', f'{_show(text)} is in the PDF but not in the source',
+                                    **pos_src(i), **pos_pdf(j)))
+    return findings
+
+
+def _lines(pages, body, placed, match_of, exp, layout, composition,
+           block_first, block_last, first_match) -> list[Finding]:
+    """The rules of each line: prohibited starts and ends, splits, flush ends, overruns,
+    孤字, loose lines, a heading alone at a page foot."""
+    findings: list[Finding] = []
+    column_edges = {}
+    for page in pages:
+        ends = defaultdict(Counter)
+        for ln in page.body:
+            if ln.column:
+                ends[ln.column][round(ln.x1, 1)] += 1
+        for c, counter in ends.items():
+            column_edges[(page.number, c)] = counter.most_common(1)[0][0]
+    cell = layout.cell or _common_han_step(body) or layout.font_size
+    # glyphs that follow white space in the manuscript (第二条 当事人): the gap before
+    # them is a space, not spacing
+    after_space = defaultdict(set)
+    for p, m in zip(placed, match_of):
+        if m is not None and m in exp.space_before:
+            after_space[p.line.index].add(p.glyph)
+    unavoidable = {kind: {_squeeze(t) for t in composition.lines(kind)} if composition else set()
+                   for kind in ('loose', 'guzi')}
+    for k, ln in enumerate(body):
+        nxt = body[k + 1] if k + 1 < len(body) else None
+        prev = body[k - 1] if k else None
+        b = block_first(ln)
+        blk = exp.blocks[b] if b is not None else None
+        continues = nxt is not None and block_last(ln) is not None and block_first(nxt) == block_last(ln)
+        continued = prev is not None and b is not None and block_last(prev) == b
+        at = {'page': ln.page, 'page_line': ln.number, 'column': ln.column}
+        text = ln.text
+        # Code keeps its own characters where it wraps: the Chinese rules of line starts
+        # and ends are for running text, and `:key` or `?.` after a space in code are fine.
+        code = blk is not None and blk.tag == 'pre'
+        if continued and not code and text[0] in LINE_START_PROHIBITED:
+            findings.append(Finding('line-start', 'error', f'line starts with {text[0]} ({text[:6]}…)', **at))
+        if continues and not code and text[-1] in LINE_END_PROHIBITED_GB:
+            findings.append(Finding('line-end', 'error', f'line ends with {text[-1]} (…{text[-6:]})', **at))
+        if continues:
+            first_next = first_match.get(nxt.index)
+            spaced = first_next is not None and first_next in exp.space_before
+            split = None if spaced else _split(text, nxt.text)
+            if split:
+                findings.append(Finding('line-split', 'error', f'{split} split across lines: …{text[-4:]} | {nxt.text[:4]}…',
+                                        **at))
+        area = layout.area(ln.page)
+        flush_edge = area[2]
+        if ln.column:
+            # a column's right edge: where most of its lines end (the style's column
+            # widths are not known here; a ragged column still has its longest lines flush)
+            flush_edge = column_edges[(ln.page, ln.column)]
+        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table and not blk.heading
+                and ln.x1 < flush_edge - FLUSH_TOLERANCE):
+            short = (flush_edge - ln.x1) / MM
+            findings.append(Finding('line-not-flush', 'warning',
+                                    f'line ends {short:.2f} mm short of the right edge (…{text[-6:]})', **at))
+        over = _overrun(ln, area, layout)
+        if over:
+            findings.append(Finding('line-overrun', 'error', over, **at))
+        if (blk is not None and blk.tag == 'p' and not blk.in_table and not continues and continued
+                and sum(1 for c in text if HAN.match(c) or c.isalnum()) == 1 and len(text) <= 2):
+            why = (' (unavoidable: no line breaks of the paragraph avoid it)'
+                   if _squeeze(text) in unavoidable['guzi'] else '')
+            findings.append(Finding('single-char-line', 'warning',
+                                    f'the last line of the paragraph holds one character: {text}{why}', **at))
+        if (continues and blk is not None and blk.align == 'justify' and not blk.in_table
+                and not blk.heading):
+            ratio = _widest_han_step(ln, after_space[ln.index]) / cell
+            if ratio > LOOSE_RATIO:
+                why = (' (unavoidable: no line breaks of the paragraph avoid it)'
+                       if _squeeze(text) in unavoidable['loose'] else '')
+                findings.append(Finding('loose-line', 'warning',
+                                        f'characters {ratio:.2f} cells apart (…{text[:12]}…){why}', **at))
+    for page in pages:
+        if page.number == len(pages) or not page.body:
+            continue
+        last = page.body[-1]
+        b = block_first(last)
+        if b is not None and exp.blocks[b].heading and not exp.blocks[b].classes == ('doc-title',):
+            findings.append(Finding('heading-last', 'warning',
+                                    f'heading {last.text[:12]} is the last line of the page: it belongs with its text',
+                                    page=page.number, page_line=last.number, column=last.column))
+    return findings
