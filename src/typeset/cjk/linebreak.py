@@ -437,6 +437,38 @@ def applicable(text, style):
     return settings_for(style).active
 
 
+def _shaped_prefix(text, style, context, max_width, settings):
+    """The start of `text` shaped, long enough to overflow the line by a few characters
+    (the splitter need not shape a whole paragraph to place one line), with the advances,
+    the start of each character and the break opportunities clreq allows in it."""
+    font_size = style['font_size']
+    if max_width is None:
+        prefix_len = len(text)
+    else:
+        prefix_len = int(max(max_width, 0) / (font_size * 0.45)) + 12
+    while True:
+        prefix = text[:prefix_len]
+        shaped = shape(prefix, style, context)
+        adv, xoff, kind, trim_l, trim_r = plan_widths(shaped, style, settings)
+        whole = len(prefix) == len(text)
+        n = len(prefix)
+        starts = [0.0] * (n + 1)
+        for i in range(n):
+            starts[i + 1] = starts[i] + adv[i]
+        # Break opportunities: Pango's, minus what clreq strict forbids.  The
+        # last character of a partial prefix is not trusted (its break depends
+        # on what follows it).
+        limit = n if whole else n - 1
+        allowed = [b for b in range(1, limit) if _may_break(shaped.breaks, prefix, b)]
+        if whole or max_width is None:
+            break
+        # Enough text when a break opportunity lies beyond the line's end.
+        if allowed and starts[allowed[-1]] > max_width + EPS:
+            break
+        prefix_len *= 2
+    return prefix, shaped, (adv, xoff, kind, trim_l, trim_r), starts, allowed
+
+
 def split_first_line(original, text, style, context, max_width,
                      justification_spacing, is_line_start=True, minimum=False):
     """Drop-in for ``weasyprint.text.line_break.split_first_line``."""
@@ -465,31 +497,10 @@ def split_first_line(original, text, style, context, max_width,
         stats['greedy'] += 1
         breaker.current.greedy += 1
 
-    # Shape a prefix long enough to overflow the line by a few characters.
-    if max_width is None:
-        prefix_len = len(text)
-    else:
-        prefix_len = int(max(max_width, 0) / (font_size * 0.45)) + 12
-    while True:
-        prefix = text[:prefix_len]
-        shaped = shape(prefix, style, context)
-        adv, xoff, kind, trim_l, trim_r = plan_widths(shaped, style, settings)
-        whole = len(prefix) == len(text)
-        n = len(prefix)
-        starts = [0.0] * (n + 1)
-        for i in range(n):
-            starts[i + 1] = starts[i] + adv[i]
-        # Break opportunities: Pango's, minus what clreq strict forbids.  The
-        # last character of a partial prefix is not trusted (its break depends
-        # on what follows it).
-        limit = n if whole else n - 1
-        allowed = [b for b in range(1, limit) if _may_break(shaped.breaks, prefix, b)]
-        if whole or max_width is None:
-            break
-        # Enough text when a break opportunity lies beyond the line's end.
-        if allowed and starts[allowed[-1]] > max_width + EPS:
-            break
-        prefix_len *= 2
+    prefix, shaped, (adv, xoff, kind, trim_l, trim_r), starts, allowed = _shaped_prefix(
+        text, style, context, max_width, settings)
+    whole = len(prefix) == len(text)
+    n = len(prefix)
 
     def width(b):
         e = b
