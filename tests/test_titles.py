@@ -34,11 +34,15 @@ def _title_lines(pdf_path):
     return [ln for ln in first if ln.size == size]
 
 
-@pytest.fixture(scope='module')
-def doc(tmp_path_factory):
-    out, result = build_markdown(tmp_path_factory.mktemp('titles'), DOC)
+def _built(tmp_path_factory, name: str, text: str):
+    out, result = build_markdown(tmp_path_factory.mktemp(name), text)
     assert not result.errors, result.errors
     return out
+
+
+@pytest.fixture(scope='module')
+def doc(tmp_path_factory):
+    return _built(tmp_path_factory, 'titles', DOC)
 
 
 def test_title_breaks_between_words_into_a_trapezoid(doc):
@@ -124,9 +128,7 @@ HEADINGS = """# 测试
 
 @pytest.fixture(scope='module')
 def headings(tmp_path_factory):
-    out, result = build_markdown(tmp_path_factory.mktemp('headings'), HEADINGS)
-    assert not result.errors, result.errors
-    return out
+    return _built(tmp_path_factory, 'headings', HEADINGS)
 
 
 def test_wrapped_heading_breaks_between_words_without_a_short_line(headings):
