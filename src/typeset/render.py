@@ -1,8 +1,8 @@
 """Rendering: HTML + style → PDF with WeasyPrint, inside a sandbox, written atomically.
 
 The renderer sees only the fonts of `fonts/` (FONTCONFIG_FILE points at a configuration
-with no font directories and no substitutions), fetches only files inside the allowed folders, and never replaces the
-previous PDF until the new one is complete.
+with no font directories and no substitutions), fetches only files inside the allowed
+folders, and never replaces the previous PDF until the new one is complete.
 """
 from __future__ import annotations
 
